@@ -1,0 +1,92 @@
+//! Errors of sending to an address.
+
+use std::fmt;
+
+/// A message that could not be enqueued, handed back to the sender.
+///
+/// Nothing is silently lost: every variant owns the message, and
+/// [`into_inner`](SendError::into_inner) returns it for a retry or a log.
+/// `Debug` does not require `M: Debug`.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use actor_core::prelude::*;
+/// # struct Idle; impl Actor for Idle {}
+/// # struct Ping(u32); impl Message for Ping { type Reply = (); }
+/// # impl Handler<Ping> for Idle { async fn handle(&mut self, _: Ping, _: &mut Context<Self>) {} }
+/// let system = ActorSystem::new();
+/// let idle = system.spawn(Idle);
+/// idle.stop();
+/// idle.wait_for_stop().await;
+/// match idle.try_tell(Ping(7)) {
+///     Err(SendError::Closed(Ping(n))) => assert_eq!(n, 7),
+///     other => panic!("unexpected {other:?}"),
+/// }
+/// # system.shutdown().await;
+/// # }
+/// ```
+#[non_exhaustive]
+pub enum SendError<M> {
+    /// The bounded mailbox is full (only from `try_tell`; `tell` waits).
+    Full(M),
+    /// The actor has stopped; the message also became a dead letter.
+    Closed(M),
+}
+
+impl<M> SendError<M> {
+    /// The message that was not sent.
+    pub fn into_inner(self) -> M {
+        match self {
+            SendError::Full(msg) | SendError::Closed(msg) => msg,
+        }
+    }
+
+    /// True when the mailbox was full.
+    pub fn is_full(&self) -> bool {
+        matches!(self, SendError::Full(_))
+    }
+
+    /// True when the actor has stopped.
+    pub fn is_closed(&self) -> bool {
+        matches!(self, SendError::Closed(_))
+    }
+}
+
+impl<M> fmt::Debug for SendError<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SendError::Full(_) => f.write_str("Full(..)"),
+            SendError::Closed(_) => f.write_str("Closed(..)"),
+        }
+    }
+}
+
+impl<M> fmt::Display for SendError<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SendError::Full(_) => f.write_str("mailbox full"),
+            SendError::Closed(_) => f.write_str("actor stopped"),
+        }
+    }
+}
+
+impl<M> std::error::Error for SendError<M> {}
+
+/// Why an `ask` got no reply.
+///
+/// An ask never hangs on a dead actor: if the actor is stopped, stops, or
+/// panics before replying, the asker gets [`AskError::Stopped`] at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AskError {
+    /// The actor was not running, or stopped (or panicked) before it replied.
+    #[error("actor stopped before replying")]
+    Stopped,
+    /// No reply within the time given to [`AskRequest::timeout`](crate::AskRequest::timeout).
+    #[error("ask timed out")]
+    Timeout,
+    /// The mailbox was full and the ask was made with
+    /// [`AskRequest::no_wait`](crate::AskRequest::no_wait).
+    #[error("mailbox full")]
+    MailboxFull,
+}

@@ -1,0 +1,192 @@
+//! `Context<A>`: what a handler can do besides changing its own state.
+
+mod schedule;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+
+pub use schedule::TaskHandle;
+
+use crate::runtime::cell::{AnyActor, Signal};
+use crate::{Actor, ActorId, ActorRef, ActorSystem, SpawnOptions, StopReason, Terminated};
+
+/// The actor's view of itself and the runtime, passed to every handler and
+/// hook.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use actor_core::prelude::*;
+///
+/// struct Worker;
+/// impl Actor for Worker {}
+///
+/// struct Boss;
+/// impl Actor for Boss {
+///     async fn on_start(&mut self, ctx: &mut Context<Self>) -> Result<(), ActorError> {
+///         let worker = ctx.spawn_child(Worker);  // stops before the boss does
+///         ctx.watch(&worker);                    // on_terminated when it stops
+///         Ok(())
+///     }
+/// }
+///
+/// let system = ActorSystem::new();
+/// let boss = system.spawn(Boss);
+/// boss.stop();
+/// assert_eq!(boss.wait_for_stop().await, StopReason::Normal);
+/// # }
+/// ```
+pub struct Context<A: Actor> {
+    myself: ActorRef<A>,
+    parent: Option<Arc<dyn AnyActor>>,
+    stop_requested: Option<StopReason>,
+    /// Rarely used parts, allocated on first use to keep idle actors small.
+    extras: Option<Box<Extras>>,
+}
+
+#[derive(Default)]
+struct Extras {
+    children: Vec<Arc<dyn AnyActor>>,
+    watching: HashSet<ActorId>,
+    watchers: Vec<Arc<dyn AnyActor>>,
+    lifecycle: Option<CancellationToken>,
+}
+
+impl<A: Actor> Context<A> {
+    pub(crate) fn new(myself: ActorRef<A>, parent: Option<Arc<dyn AnyActor>>) -> Self {
+        Context { myself, parent, stop_requested: None, extras: None }
+    }
+
+    fn extras(&mut self) -> &mut Extras {
+        self.extras.get_or_insert_with(Box::default)
+    }
+
+    /// This actor's own address.
+    pub fn myself(&self) -> &ActorRef<A> {
+        &self.myself
+    }
+
+    /// This actor's id.
+    pub fn id(&self) -> ActorId {
+        self.myself.id()
+    }
+
+    /// The system the actor runs in.
+    pub fn system(&self) -> &ActorSystem {
+        &self.myself.cell.shared.system
+    }
+
+    /// Stops this actor with [`StopReason::Normal`] once the current handler
+    /// returns: children stop, `on_stop` runs, queued messages become dead
+    /// letters.
+    pub fn stop(&mut self) {
+        self.stop_with(StopReason::Normal);
+    }
+
+    pub(crate) fn stop_with(&mut self, reason: StopReason) {
+        self.stop_requested.get_or_insert(reason);
+    }
+
+    pub(crate) fn take_stop_request(&mut self) -> Option<StopReason> {
+        self.stop_requested.take()
+    }
+
+    /// Spawns a child actor. Children stop before their parent: when this
+    /// actor stops, each child is stopped (newest first, waiting for each)
+    /// before `on_stop` runs.
+    pub fn spawn_child<C: Actor>(&mut self, child: C) -> ActorRef<C> {
+        self.spawn_child_with(child, SpawnOptions::default())
+    }
+
+    /// [`spawn_child`](Self::spawn_child) with options.
+    pub fn spawn_child_with<C: Actor>(&mut self, child: C, options: SpawnOptions) -> ActorRef<C> {
+        let me: Arc<dyn AnyActor> = self.myself.cell.clone();
+        let child = crate::runtime::spawn(self.system(), child, options, Some(me));
+        self.extras().children.push(child.cell.clone());
+        child
+    }
+
+    /// Watches `other`: when it stops, this actor's
+    /// [`on_terminated`](Actor::on_terminated) runs once with its id and
+    /// reason. Watching an actor that has already stopped notifies at once;
+    /// watching twice notifies once; watching itself does nothing.
+    pub fn watch<B: Actor>(&mut self, other: &ActorRef<B>) {
+        let id = other.id();
+        if id == self.id() || !self.extras().watching.insert(id) {
+            return;
+        }
+        let me: Arc<dyn AnyActor> = self.myself.cell.clone();
+        let target = &other.cell.shared;
+        if target.signals.push(Signal::Watch(me)).is_err() {
+            // The lane closes only after the reason is set.
+            let reason = target.stop_reason().cloned().unwrap_or(StopReason::Normal);
+            let _ = self.myself.cell.shared.signals.push(Signal::Terminated(Terminated { id, reason }));
+        }
+    }
+
+    /// Stops watching `other`. No notice arrives afterwards, even one that
+    /// was already on its way.
+    pub fn unwatch<B: Actor>(&mut self, other: &ActorRef<B>) {
+        if self.extras.as_mut().is_some_and(|x| x.watching.remove(&other.id())) {
+            let _ = other.cell.shared.signals.push(Signal::Unwatch(self.id()));
+        }
+    }
+
+    /// A token cancelled when this actor stops; timers, streams and
+    /// deferred replies started from the context end with it.
+    pub(crate) fn lifecycle(&mut self) -> CancellationToken {
+        self.extras().lifecycle.get_or_insert_with(CancellationToken::new).clone()
+    }
+
+    // ---- used by the actor loop ----
+
+    pub(crate) fn on_signal_watch(&mut self, watcher: Arc<dyn AnyActor>) {
+        let id = watcher.shared().id;
+        let watchers = &mut self.extras().watchers;
+        if !watchers.iter().any(|w| w.shared().id == id) {
+            watchers.push(watcher);
+        }
+    }
+
+    pub(crate) fn on_signal_unwatch(&mut self, watcher: ActorId) {
+        if let Some(x) = self.extras.as_mut() {
+            x.watchers.retain(|w| w.shared().id != watcher);
+        }
+    }
+
+    /// True if the notice is for an actor still watched (and forgets it).
+    pub(crate) fn accept_terminated(&mut self, id: ActorId) -> bool {
+        self.extras.as_mut().is_some_and(|x| x.watching.remove(&id))
+    }
+
+    pub(crate) fn on_child_stopped(&mut self, child: ActorId) {
+        if let Some(x) = self.extras.as_mut() {
+            x.children.retain(|c| c.shared().id != child);
+        }
+    }
+
+    pub(crate) fn take_children(&mut self) -> Vec<Arc<dyn AnyActor>> {
+        self.extras.as_mut().map(|x| std::mem::take(&mut x.children)).unwrap_or_default()
+    }
+
+    pub(crate) fn take_watchers(&mut self) -> Vec<Arc<dyn AnyActor>> {
+        self.extras.as_mut().map(|x| std::mem::take(&mut x.watchers)).unwrap_or_default()
+    }
+
+    pub(crate) fn cancel_lifecycle(&mut self) {
+        if let Some(token) = self.extras.as_mut().and_then(|x| x.lifecycle.take()) {
+            token.cancel();
+        }
+    }
+
+    pub(crate) fn parent(&self) -> Option<&Arc<dyn AnyActor>> {
+        self.parent.as_ref()
+    }
+}
+
+impl<A: Actor> std::fmt::Debug for Context<A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context").field("myself", &self.myself).finish_non_exhaustive()
+    }
+}

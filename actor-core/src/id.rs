@@ -1,0 +1,92 @@
+//! Actor and node identities.
+
+use std::fmt;
+
+/// The identity of one node incarnation: a random 128-bit id drawn when an
+/// [`ActorSystem`](crate::ActorSystem) starts.
+///
+/// Every system is its own incarnation, so two systems in one process (or the
+/// same program started twice) never hand out the same [`ActorId`].
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeId(u128);
+
+impl NodeId {
+    pub(crate) fn random() -> Self {
+        NodeId(uuid::Uuid::new_v4().as_u128())
+    }
+
+    /// The full 128-bit value, for transports that carry it.
+    pub fn as_u128(self) -> u128 {
+        self.0
+    }
+
+    /// Rebuilds a node id from its 128-bit value.
+    pub fn from_u128(value: u128) -> Self {
+        NodeId(value)
+    }
+}
+
+impl fmt::Display for NodeId {
+    /// The first eight hex digits: enough to tell nodes apart in logs.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:08x}", (self.0 >> 96) as u32)
+    }
+}
+
+impl fmt::Debug for NodeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "NodeId({})", uuid::Uuid::from_u128(self.0))
+    }
+}
+
+/// The identity of one actor: the node it lives on plus a sequence number
+/// local to that node. Unique across nodes and never reused.
+///
+/// It prints short, as `node.sequence`:
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use actor_core::prelude::*;
+/// struct Quiet;
+/// impl Actor for Quiet {}
+/// let system = ActorSystem::new();
+/// let a = system.spawn(Quiet);
+/// let shown = a.id().to_string();              // e.g. "3f2a9c01.1"
+/// assert!(shown.ends_with(".1"));
+/// assert_eq!(a.id().node(), system.node_id());
+/// system.shutdown().await;
+/// # }
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ActorId {
+    node: NodeId,
+    seq: u64,
+}
+
+impl ActorId {
+    pub(crate) fn new(node: NodeId, seq: u64) -> Self {
+        ActorId { node, seq }
+    }
+
+    /// The node this actor lives on.
+    pub fn node(self) -> NodeId {
+        self.node
+    }
+
+    /// The sequence number of this actor on its node (starts at 1).
+    pub fn sequence(self) -> u64 {
+        self.seq
+    }
+}
+
+impl fmt::Display for ActorId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.node, self.seq)
+    }
+}
+
+impl fmt::Debug for ActorId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ActorId({self})")
+    }
+}

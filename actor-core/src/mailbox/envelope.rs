@@ -1,0 +1,92 @@
+//! Envelopes: a message plus what to do with its reply, erased to one type
+//! per actor so one mailbox carries every message the actor handles.
+
+use std::any::Any;
+
+use stackfuture::StackFuture;
+use tokio::sync::oneshot;
+
+use crate::{Actor, Context, Handler, Message};
+
+/// Bytes reserved in the actor's task for the running handler's future.
+///
+/// Handler futures up to this size run without an allocation; larger ones
+/// (handlers that hold big locals across `.await`) are boxed once per
+/// message. 128 bytes fits handlers that hold a few references and words
+/// across an await, and keeps an idle actor small.
+pub(crate) const INLINE_HANDLER_BYTES: usize = 128;
+
+/// The future of one running handler.
+pub(crate) type HandleFuture<'a> = StackFuture<'a, (), INLINE_HANDLER_BYTES>;
+
+/// A queued message for actor `A`.
+pub(crate) type Envelope<A> = Box<dyn Deliver<A>>;
+
+/// What the actor loop does with an envelope.
+pub(crate) trait Deliver<A: Actor>: Send {
+    /// Runs the handler (and sends the reply, for an ask).
+    fn deliver<'a>(self: Box<Self>, actor: &'a mut A, ctx: &'a mut Context<A>) -> HandleFuture<'a>;
+
+    /// The message's type name, for dead letters and traces.
+    fn message_type(&self) -> &'static str;
+
+    /// Unwraps what the envelope was built from when it could not be
+    /// queued: `Box<M>` for a tell, `Box<(M, reply sender)>` for an ask.
+    fn into_message_any(self: Box<Self>) -> Box<dyn Any + Send>;
+}
+
+impl<A: Actor> dyn Deliver<A> {
+    /// Unwraps a refused message of known type `M`.
+    pub(crate) fn into_message<M: 'static>(self: Box<Self>) -> M {
+        match self.into_message_any().downcast::<M>() {
+            Ok(msg) => *msg,
+            Err(_) => unreachable!("an envelope always holds the message type it was built with"),
+        }
+    }
+}
+
+/// A fire-and-forget message: the reply is dropped.
+pub(crate) struct Tell<M>(pub(crate) M);
+
+/// A message whose reply goes back to a waiting asker.
+pub(crate) struct Ask<M: Message> {
+    pub(crate) msg: M,
+    pub(crate) reply: oneshot::Sender<M::Reply>,
+}
+
+impl<A: Handler<M>, M: Message> Deliver<A> for Tell<M> {
+    fn deliver<'a>(self: Box<Self>, actor: &'a mut A, ctx: &'a mut Context<A>) -> HandleFuture<'a> {
+        let fut = actor.handle(self.0, ctx);
+        HandleFuture::from_or_box(async move {
+            fut.await;
+        })
+    }
+
+    fn message_type(&self) -> &'static str {
+        std::any::type_name::<M>()
+    }
+
+    fn into_message_any(self: Box<Self>) -> Box<dyn Any + Send> {
+        Box::new(self.0)
+    }
+}
+
+impl<A: Handler<M>, M: Message> Deliver<A> for Ask<M> {
+    fn deliver<'a>(self: Box<Self>, actor: &'a mut A, ctx: &'a mut Context<A>) -> HandleFuture<'a> {
+        let Ask { msg, reply } = *self;
+        let fut = actor.handle(msg, ctx);
+        HandleFuture::from_or_box(async move {
+            // The asker may have given up (timeout, dropped future): the
+            // handler still ran, the reply has nowhere to go.
+            let _ = reply.send(fut.await);
+        })
+    }
+
+    fn message_type(&self) -> &'static str {
+        std::any::type_name::<M>()
+    }
+
+    fn into_message_any(self: Box<Self>) -> Box<dyn Any + Send> {
+        Box::new((self.msg, self.reply))
+    }
+}

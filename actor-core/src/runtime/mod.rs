@@ -1,0 +1,47 @@
+//! Spawning actors and running them: one tokio task per actor.
+
+pub(crate) mod cell;
+mod run;
+
+use std::sync::Arc;
+
+use tracing::Instrument;
+
+use crate::mailbox;
+use crate::runtime::cell::{ActorCell, ActorShared, AnyActor};
+use crate::{Actor, ActorRef, ActorSystem, Context, SpawnOptions};
+
+/// Creates the cell and mailbox of a new actor and starts its task.
+pub(crate) fn spawn<A: Actor>(
+    system: &ActorSystem,
+    actor: A,
+    options: SpawnOptions,
+    parent: Option<Arc<dyn AnyActor>>,
+) -> ActorRef<A> {
+    let id = system.next_actor_id();
+    let type_name = short_type_name(std::any::type_name::<A>());
+    let (sender, receiver) = mailbox::channel(options.capacity.unwrap_or(A::MAILBOX));
+    let cell = Arc::new(ActorCell {
+        shared: ActorShared::new(id, options.name, type_name, system.clone()),
+        mailbox: sender,
+    });
+    let actor_ref = ActorRef::from_cell(cell.clone());
+    let root = parent.is_none();
+    system.track(cell, root);
+    let span = match &actor_ref.cell.shared.name {
+        Some(name) => tracing::debug_span!("actor", %id, actor = type_name, name = &**name),
+        None => tracing::debug_span!("actor", %id, actor = type_name),
+    };
+    let ctx = Context::new(actor_ref.clone(), parent);
+    system.spawn_task(run::run(actor, ctx, receiver).instrument(span));
+    actor_ref
+}
+
+/// `my_crate::module::Type<other::Param>` → `Type<Param>`.
+pub(crate) fn short_type_name(full: &'static str) -> &'static str {
+    if !full.contains('<') {
+        return full.rsplit("::").next().unwrap_or(full);
+    }
+    // Generic types keep their full path: rare, and shortening would allocate.
+    full
+}

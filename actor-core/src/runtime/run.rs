@@ -1,0 +1,220 @@
+//! The actor loop: start, serve signals and messages, stop.
+
+use std::future::{poll_fn, Future};
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll};
+
+use futures_util::FutureExt;
+use pin_project_lite::pin_project;
+
+use crate::mailbox::signal::SignalLane;
+use crate::mailbox::{Envelope, MailboxReceiver};
+use crate::runtime::cell::{ActorCell, Signal};
+use crate::{Actor, Context, StopReason, Terminated};
+
+/// Runs one actor from start to stop.
+pub(crate) async fn run<A: Actor>(mut actor: A, mut ctx: Context<A>, mut mailbox: MailboxReceiver<A>) {
+    let cell = ctx.myself().cell.clone();
+    let lane = &cell.shared.signals;
+
+    let started = AssertUnwindSafe(Killable::new(actor.on_start(&mut ctx), lane)).catch_unwind().await;
+    let (mut reason, started) = match started {
+        Ok(Some(Ok(()))) => {
+            tracing::debug!("actor started");
+            let served =
+                AssertUnwindSafe(serve(&mut actor, &mut ctx, &mut mailbox, lane)).catch_unwind().await;
+            (served.unwrap_or_else(|panic| panicked(panic, "handler")), true)
+        }
+        Ok(Some(Err(err))) => {
+            tracing::warn!(error = %err, "actor failed to start");
+            (StopReason::StartFailed(err), false)
+        }
+        Ok(None) => (StopReason::Killed, false),
+        Err(panic) => (panicked(panic, "on_start"), false),
+    };
+
+    // Nothing new gets in from here on; what is queued becomes dead letters.
+    mailbox.close();
+    ctx.cancel_lifecycle();
+    let killed = reason == StopReason::Killed || lane.is_killed();
+    stop_children(&mut ctx, killed).await;
+    if !killed && started {
+        let stopping =
+            AssertUnwindSafe(Killable::new(actor.on_stop(&mut ctx, &reason), lane)).catch_unwind().await;
+        match stopping {
+            Ok(Some(())) => {}
+            Ok(None) => reason = StopReason::Killed,
+            Err(panic) => reason = panicked(panic, "on_stop"),
+        }
+        // Children spawned by on_stop itself.
+        stop_children(&mut ctx, lane.is_killed()).await;
+    }
+    drop(actor);
+    finish(&cell, &mut ctx, &mut mailbox, reason);
+}
+
+fn panicked(panic: Box<dyn std::any::Any + Send>, place: &str) -> StopReason {
+    let text = if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "non-string panic payload".to_owned()
+    };
+    tracing::error!(panic = %text, place, "actor panicked");
+    StopReason::Panicked(text)
+}
+
+enum Next<A: Actor> {
+    Signals,
+    Message(Envelope<A>),
+}
+
+/// Handles signals and messages until the actor is asked to stop.
+async fn serve<A: Actor>(
+    actor: &mut A,
+    ctx: &mut Context<A>,
+    mailbox: &mut MailboxReceiver<A>,
+    lane: &SignalLane<Signal>,
+) -> StopReason {
+    loop {
+        let next = poll_fn(|cx| {
+            if lane.has_work() {
+                return Poll::Ready(Next::Signals);
+            }
+            match mailbox.poll_recv(cx) {
+                Poll::Ready(Some(envelope)) => Poll::Ready(Next::Message(envelope)),
+                // The cell holds a sender for the actor's whole life, so the
+                // mailbox never runs dry of senders; wait for signals only.
+                Poll::Ready(None) | Poll::Pending => {
+                    lane.register(cx.waker());
+                    if lane.has_work() {
+                        Poll::Ready(Next::Signals)
+                    } else {
+                        Poll::Pending
+                    }
+                }
+            }
+        })
+        .await;
+
+        match next {
+            Next::Message(envelope) => {
+                if Killable::new(envelope.deliver(actor, ctx), lane).await.is_none() {
+                    return StopReason::Killed;
+                }
+            }
+            Next::Signals => {
+                if lane.is_killed() {
+                    return StopReason::Killed;
+                }
+                for signal in lane.take() {
+                    match signal {
+                        Signal::Stop(reason) => ctx.stop_with(reason),
+                        Signal::Watch(watcher) => ctx.on_signal_watch(watcher),
+                        Signal::Unwatch(watcher) => ctx.on_signal_unwatch(watcher),
+                        Signal::ChildStopped(child) => ctx.on_child_stopped(child),
+                        Signal::Terminated(notice) => {
+                            if ctx.accept_terminated(notice.id)
+                                && Killable::new(actor.on_terminated(ctx, notice), lane).await.is_none()
+                            {
+                                return StopReason::Killed;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(reason) = ctx.take_stop_request() {
+            return reason;
+        }
+    }
+}
+
+/// Stops the children newest first, waiting for each (or kills them all).
+async fn stop_children<A: Actor>(ctx: &mut Context<A>, kill: bool) {
+    let children = ctx.take_children();
+    if kill {
+        for child in &children {
+            child.shared().signals.kill();
+        }
+    }
+    for child in children.iter().rev() {
+        let shared = child.shared();
+        if !kill {
+            shared.stop(StopReason::Shutdown);
+        }
+        shared.wait_for_stop().await;
+    }
+}
+
+/// Dead letters, stop reason, watchers, parent, system table.
+fn finish<A: Actor>(
+    cell: &Arc<ActorCell<A>>,
+    ctx: &mut Context<A>,
+    mailbox: &mut MailboxReceiver<A>,
+    reason: StopReason,
+) {
+    let shared = &cell.shared;
+    while let Some(envelope) = mailbox.try_recv() {
+        shared.dead_letter(envelope.message_type());
+    }
+    shared.system.untrack(shared.id);
+    if shared.set_stopped(reason.clone()) {
+        shared.system.registry().remove_actor(shared.id);
+    }
+    // The reason is set before the lane closes: a watcher refused by the
+    // closed lane reads it and notifies itself.
+    for signal in shared.signals.close() {
+        if let Signal::Watch(watcher) = signal {
+            ctx.on_signal_watch(watcher);
+        }
+    }
+    for watcher in ctx.take_watchers() {
+        let notice = Terminated { id: shared.id, reason: reason.clone() };
+        let _ = watcher.shared().signals.push(Signal::Terminated(notice));
+    }
+    if let Some(parent) = ctx.parent() {
+        let _ = parent.shared().signals.push(Signal::ChildStopped(shared.id));
+    }
+    match &reason {
+        StopReason::Normal | StopReason::Shutdown => tracing::debug!(%reason, "actor stopped"),
+        _ => tracing::warn!(%reason, "actor stopped abnormally"),
+    }
+}
+
+pin_project! {
+    /// Runs a hook or handler unless the actor is killed meanwhile
+    /// (`None`). The fast path, a future that completes on its first
+    /// poll, never touches the signal lane.
+    struct Killable<'l, F> {
+        #[pin]
+        inner: F,
+        lane: &'l SignalLane<Signal>,
+    }
+}
+
+impl<'l, F> Killable<'l, F> {
+    fn new(inner: F, lane: &'l SignalLane<Signal>) -> Self {
+        Killable { inner, lane }
+    }
+}
+
+impl<F: Future> Future for Killable<'_, F> {
+    type Output = Option<F::Output>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if let Poll::Ready(out) = this.inner.poll(cx) {
+            return Poll::Ready(Some(out));
+        }
+        this.lane.register(cx.waker());
+        if this.lane.is_killed() {
+            Poll::Ready(None)
+        } else {
+            Poll::Pending
+        }
+    }
+}

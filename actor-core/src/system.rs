@@ -1,0 +1,276 @@
+//! `ActorSystem`: the handle that owns actors, their registry and (soon)
+//! the event stream. No globals: systems are independent of each other.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use tokio_util::task::TaskTracker;
+
+use crate::registry::{LookupError, RegisterError, Registry};
+use crate::runtime::cell::{ActorCell, AnyActor};
+use crate::{runtime, Actor, ActorId, ActorRef, MailboxCapacity, NodeId, StopReason};
+
+/// A group of actors with their own registry, node identity and shutdown.
+///
+/// Cheap to clone (a reference count). Actors run as tasks on the ambient
+/// tokio runtime; many systems can live in one process without sharing
+/// anything, so tests run in parallel.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use actor_core::prelude::*;
+/// struct Quiet;
+/// impl Actor for Quiet {}
+///
+/// let a = ActorSystem::new();
+/// let b = ActorSystem::new();
+/// a.spawn(Quiet);
+/// assert_eq!((a.actor_count(), b.actor_count()), (1, 0));
+/// a.shutdown().await;                   // stops every actor of `a`
+/// assert_eq!(a.actor_count(), 0);
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct ActorSystem {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    node: NodeId,
+    next_seq: AtomicU64,
+    actors: Mutex<Table>,
+    tasks: TaskTracker,
+    registry: Registry,
+    dead_letters: AtomicU64,
+}
+
+#[derive(Default)]
+struct Table {
+    /// Live actors by sequence number, so in spawn order.
+    live: BTreeMap<u64, Tracked>,
+    shutting_down: bool,
+}
+
+struct Tracked {
+    cell: Arc<dyn AnyActor>,
+    root: bool,
+}
+
+impl ActorSystem {
+    /// A new system with a fresh random node id.
+    pub fn new() -> Self {
+        ActorSystem {
+            inner: Arc::new(Inner {
+                node: NodeId::random(),
+                next_seq: AtomicU64::new(1),
+                actors: Mutex::new(Table::default()),
+                tasks: TaskTracker::new(),
+                registry: Registry::default(),
+                dead_letters: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    /// This system's node id; every [`ActorId`] it hands out carries it.
+    pub fn node_id(&self) -> NodeId {
+        self.inner.node
+    }
+
+    /// Starts `actor` with its type's default mailbox.
+    ///
+    /// # Panics
+    /// Outside a tokio runtime, like `tokio::spawn`.
+    pub fn spawn<A: Actor>(&self, actor: A) -> ActorRef<A> {
+        self.spawn_with(actor, SpawnOptions::default())
+    }
+
+    /// Starts `actor` with a name and/or a mailbox capacity of its own.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use actor_core::prelude::*;
+    /// struct Buffer;
+    /// impl Actor for Buffer {}
+    /// let system = ActorSystem::new();
+    /// let b = system.spawn_with(Buffer, SpawnOptions::new().name("buffer").capacity(8));
+    /// assert_eq!(b.name(), Some("buffer"));
+    /// # system.shutdown().await;
+    /// # }
+    /// ```
+    ///
+    /// # Panics
+    /// Outside a tokio runtime, like `tokio::spawn`.
+    pub fn spawn_with<A: Actor>(&self, actor: A, options: SpawnOptions) -> ActorRef<A> {
+        runtime::spawn(self, actor, options, None)
+    }
+
+    /// Stops every actor and returns once all have stopped.
+    ///
+    /// Top-level actors are stopped newest first, one after the other, each
+    /// stopping its children (newest first) before itself; each finishes
+    /// its current message, runs `on_stop`, and stops with
+    /// [`StopReason::Shutdown`]. Actors spawned after shutdown began stop at
+    /// once.
+    pub async fn shutdown(&self) {
+        let roots: Vec<Arc<dyn AnyActor>> = {
+            let mut table = self.inner.actors.lock();
+            table.shutting_down = true;
+            table.live.values().filter(|t| t.root).map(|t| t.cell.clone()).collect()
+        };
+        for actor in roots.iter().rev() {
+            let shared = actor.shared();
+            shared.stop(StopReason::Shutdown);
+            shared.wait_for_stop().await;
+        }
+        self.inner.tasks.close();
+        self.inner.tasks.wait().await;
+        self.inner.tasks.reopen();
+    }
+
+    /// Registers `actor` under `name` in this system's registry, until the
+    /// actor stops or [`unregister`](Self::unregister) is called.
+    ///
+    /// # Errors
+    /// [`RegisterError::NameTaken`] if another live actor has the name;
+    /// [`RegisterError::Stopped`] if `actor` has already stopped.
+    pub fn register<A: Actor>(
+        &self,
+        name: impl Into<String>,
+        actor: &ActorRef<A>,
+    ) -> Result<(), RegisterError> {
+        self.inner.registry.register(name.into(), actor.cell.clone())
+    }
+
+    /// The actor registered under `name`, typed.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use actor_core::prelude::*;
+    /// struct Db;
+    /// impl Actor for Db {}
+    /// struct Cache;
+    /// impl Actor for Cache {}
+    /// let system = ActorSystem::new();
+    /// let db = system.spawn(Db);
+    /// system.register("db", &db)?;
+    /// assert_eq!(system.lookup::<Db>("db")?, db);
+    /// assert!(matches!(system.lookup::<Cache>("db"), Err(LookupError::WrongType { .. })));
+    /// assert!(system.register("db", &system.spawn(Db)).is_err());   // name taken
+    /// # system.shutdown().await;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`LookupError::NotFound`] if no live actor has the name;
+    /// [`LookupError::WrongType`] if it is not an `A`.
+    pub fn lookup<A: Actor>(&self, name: &str) -> Result<ActorRef<A>, LookupError> {
+        let found = self.inner.registry.lookup(name)?;
+        let type_name = found.shared().type_name;
+        match found.into_any().downcast::<ActorCell<A>>() {
+            Ok(cell) => Ok(ActorRef::from_cell(cell)),
+            Err(_) => Err(LookupError::WrongType {
+                name: name.to_owned(),
+                expected: runtime::short_type_name(std::any::type_name::<A>()),
+                found: type_name,
+            }),
+        }
+    }
+
+    /// Removes `name` from the registry; true if it was there.
+    pub fn unregister(&self, name: &str) -> bool {
+        self.inner.registry.unregister(name)
+    }
+
+    /// How many actors of this system are running.
+    pub fn actor_count(&self) -> usize {
+        self.inner.actors.lock().live.len()
+    }
+
+    /// How many messages this system could not deliver: sent to a stopped
+    /// actor, or still queued when their actor stopped.
+    pub fn dead_letter_count(&self) -> u64 {
+        self.inner.dead_letters.load(Ordering::Relaxed)
+    }
+
+    // ---- crate-internal ----
+
+    pub(crate) fn next_actor_id(&self) -> ActorId {
+        ActorId::new(self.inner.node, self.inner.next_seq.fetch_add(1, Ordering::Relaxed))
+    }
+
+    pub(crate) fn track(&self, cell: Arc<dyn AnyActor>, root: bool) {
+        let mut table = self.inner.actors.lock();
+        if table.shutting_down && root {
+            cell.shared().stop(StopReason::Shutdown);
+        }
+        table.live.insert(cell.shared().id.sequence(), Tracked { cell, root });
+    }
+
+    pub(crate) fn untrack(&self, id: ActorId) {
+        self.inner.actors.lock().live.remove(&id.sequence());
+    }
+
+    pub(crate) fn spawn_task(&self, task: impl Future<Output = ()> + Send + 'static) {
+        self.inner.tasks.spawn(task);
+    }
+
+    pub(crate) fn registry(&self) -> &Registry {
+        &self.inner.registry
+    }
+
+    pub(crate) fn dead_letter(&self, to: ActorId, message_type: &'static str) {
+        self.inner.dead_letters.fetch_add(1, Ordering::Relaxed);
+        tracing::debug!(%to, message_type, "dead letter");
+    }
+}
+
+impl Default for ActorSystem {
+    fn default() -> Self {
+        ActorSystem::new()
+    }
+}
+
+impl fmt::Debug for ActorSystem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ActorSystem").field("node", &self.inner.node).finish_non_exhaustive()
+    }
+}
+
+/// Options for one spawn: a name and the mailbox capacity.
+///
+/// The name shows in traces, `Debug` output and (later) tree snapshots; it
+/// need not be unique. To find an actor by name, [`register`](ActorSystem::register) it.
+#[derive(Clone, Debug, Default)]
+pub struct SpawnOptions {
+    pub(crate) name: Option<Arc<str>>,
+    pub(crate) capacity: Option<MailboxCapacity>,
+}
+
+impl SpawnOptions {
+    /// Defaults: no name, the actor type's [`Actor::MAILBOX`].
+    pub fn new() -> Self {
+        SpawnOptions::default()
+    }
+
+    /// Names the actor.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(Arc::from(name.into()));
+        self
+    }
+
+    /// A bounded mailbox of `capacity` messages (0 is treated as 1).
+    pub fn capacity(mut self, capacity: usize) -> Self {
+        self.capacity = Some(MailboxCapacity::Bounded(capacity));
+        self
+    }
+
+    /// An unbounded mailbox: senders never wait.
+    pub fn unbounded(mut self) -> Self {
+        self.capacity = Some(MailboxCapacity::Unbounded);
+        self
+    }
+}
