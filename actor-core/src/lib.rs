@@ -60,6 +60,7 @@
 mod actor;
 mod address;
 mod context;
+mod events;
 mod id;
 mod loom;
 mod mailbox;
@@ -78,6 +79,8 @@ pub use address::{ActorRef, AskError, AskFuture, AskRequest, Recipient, SendErro
 #[doc(inline)]
 pub use context::{Context, TaskHandle};
 #[doc(inline)]
+pub use events::Event;
+#[doc(inline)]
 pub use id::{ActorId, NodeId};
 #[doc(inline)]
 pub use mailbox::{MailboxCapacity, DEFAULT_MAILBOX_CAPACITY};
@@ -93,7 +96,7 @@ pub use system::{ActorSystem, SpawnOptions};
 /// Everything an actor module usually needs: `use actor_core::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Actor, ActorError, ActorRef, ActorSystem, AskError, Context, Deferred, Handler, LookupError,
+        Actor, ActorError, ActorRef, ActorSystem, AskError, Context, Deferred, Event, Handler, LookupError,
         MailboxCapacity, Message, Recipient, SendError, SpawnOptions, StopReason, Terminated,
     };
 }
