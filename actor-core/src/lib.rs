@@ -7,8 +7,8 @@
 //!   `ask` on a typed address, [`ActorRef<A>`], through the actor's bounded
 //!   mailbox, with back-pressure.
 //! * **Events are facts for whoever cares** ("this happened"): published on
-//!   the system's event stream without knowing the subscribers (coming with
-//!   the event-stream module).
+//!   the system's [event stream](events) without knowing the subscribers;
+//!   a slow subscriber never slows the publisher.
 //!
 //! # Quick start
 //!
@@ -50,7 +50,8 @@
 //! | address | [`ActorRef`], [`Recipient`], [`WeakActorRef`] | `tell`, `try_tell`, `blocking_tell`, `ask` |
 //! | mailbox | [`MailboxCapacity`], [`SpawnOptions`] | bounded by default ([`DEFAULT_MAILBOX_CAPACITY`]) |
 //! | failure | [`StopReason`], [`ActorError`] | panics are caught and stop only the actor |
-//! | system | [`ActorSystem`] | spawn, registry, shutdown; no globals |
+//! | fact | [`Event`], [`EventStream`] | publish by type; bounded subscriber buffers, counted drops |
+//! | system | [`ActorSystem`] | spawn, registry, event stream, shutdown; no globals |
 //!
 //! The guide chapters live in `docs/`; [`guide`] holds them as compiled
 //! documentation.
@@ -60,7 +61,7 @@
 mod actor;
 mod address;
 mod context;
-mod events;
+pub mod events;
 mod id;
 mod loom;
 mod mailbox;
@@ -79,7 +80,7 @@ pub use address::{ActorRef, AskError, AskFuture, AskRequest, Recipient, SendErro
 #[doc(inline)]
 pub use context::{Context, TaskHandle};
 #[doc(inline)]
-pub use events::Event;
+pub use events::{Event, EventStream};
 #[doc(inline)]
 pub use id::{ActorId, NodeId};
 #[doc(inline)]
@@ -96,7 +97,7 @@ pub use system::{ActorSystem, SpawnOptions};
 /// Everything an actor module usually needs: `use actor_core::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Actor, ActorError, ActorRef, ActorSystem, AskError, Context, Deferred, Event, Handler, LookupError,
-        MailboxCapacity, Message, Recipient, SendError, SpawnOptions, StopReason, Terminated,
+        Actor, ActorError, ActorRef, ActorSystem, AskError, Context, Deferred, Event, EventStream, Handler,
+        LookupError, MailboxCapacity, Message, Recipient, SendError, SpawnOptions, StopReason, Terminated,
     };
 }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 use tokio_util::task::TaskTracker;
 
+use crate::events::{DeadLetter, EventStream};
 use crate::registry::{LookupError, RegisterError, Registry};
 use crate::runtime::cell::{ActorCell, AnyActor};
 use crate::{runtime, Actor, ActorId, ActorRef, MailboxCapacity, NodeId, StopReason};
@@ -45,6 +46,7 @@ struct Inner {
     actors: Mutex<Table>,
     tasks: TaskTracker,
     registry: Registry,
+    events: EventStream,
     dead_letters: AtomicU64,
 }
 
@@ -70,6 +72,7 @@ impl ActorSystem {
                 actors: Mutex::new(Table::default()),
                 tasks: TaskTracker::new(),
                 registry: Registry::default(),
+                events: EventStream::new(),
                 dead_letters: AtomicU64::new(0),
             }),
         }
@@ -114,7 +117,7 @@ impl ActorSystem {
     /// stopping its children (newest first) before itself; each finishes
     /// its current message, runs `on_stop`, and stops with
     /// [`StopReason::Shutdown`]. Actors spawned after shutdown began stop at
-    /// once.
+    /// once. Finally every event-stream subscription ends.
     pub async fn shutdown(&self) {
         let roots: Vec<Arc<dyn AnyActor>> = {
             let mut table = self.inner.actors.lock();
@@ -129,6 +132,12 @@ impl ActorSystem {
         self.inner.tasks.close();
         self.inner.tasks.wait().await;
         self.inner.tasks.reopen();
+        self.inner.events.close();
+    }
+
+    /// This system's event stream: publish facts, subscribe by type.
+    pub fn events(&self) -> &EventStream {
+        &self.inner.events
     }
 
     /// Registers `actor` under `name` in this system's registry, until the
@@ -191,7 +200,8 @@ impl ActorSystem {
     }
 
     /// How many messages this system could not deliver: sent to a stopped
-    /// actor, or still queued when their actor stopped.
+    /// actor, or still queued when their actor stopped. Each one is also
+    /// published as a [`DeadLetter`](crate::events::DeadLetter) fact.
     pub fn dead_letter_count(&self) -> u64 {
         self.inner.dead_letters.load(Ordering::Relaxed)
     }
@@ -225,6 +235,7 @@ impl ActorSystem {
     pub(crate) fn dead_letter(&self, to: ActorId, message_type: &'static str) {
         self.inner.dead_letters.fetch_add(1, Ordering::Relaxed);
         tracing::debug!(%to, message_type, "dead letter");
+        self.inner.events.dead_letter(|| DeadLetter { to, message_type });
     }
 }
 

@@ -9,8 +9,9 @@ use tokio_util::sync::CancellationToken;
 
 pub use schedule::TaskHandle;
 
+use crate::events::{Event, EventSource, SubscribeOptions};
 use crate::runtime::cell::{AnyActor, Signal};
-use crate::{Actor, ActorId, ActorRef, ActorSystem, SpawnOptions, StopReason, Terminated};
+use crate::{Actor, ActorId, ActorRef, ActorSystem, Handler, Message, SpawnOptions, StopReason, Terminated};
 
 /// The actor's view of itself and the runtime, passed to every handler and
 /// hook.
@@ -42,15 +43,28 @@ pub struct Context<A: Actor> {
     parent: Option<Arc<dyn AnyActor>>,
     stop_requested: Option<StopReason>,
     /// Rarely used parts, allocated on first use to keep idle actors small.
-    extras: Option<Box<Extras>>,
+    extras: Option<Box<Extras<A>>>,
 }
 
-#[derive(Default)]
-struct Extras {
+struct Extras<A: Actor> {
     children: Vec<Arc<dyn AnyActor>>,
     watching: HashSet<ActorId>,
     watchers: Vec<Arc<dyn AnyActor>>,
     lifecycle: Option<CancellationToken>,
+    /// Subscriptions made since the actor loop last looked.
+    new_sources: Vec<Box<dyn EventSource<A>>>,
+}
+
+impl<A: Actor> Default for Extras<A> {
+    fn default() -> Self {
+        Extras {
+            children: Vec::new(),
+            watching: HashSet::new(),
+            watchers: Vec::new(),
+            lifecycle: None,
+            new_sources: Vec::new(),
+        }
+    }
 }
 
 impl<A: Actor> Context<A> {
@@ -58,7 +72,7 @@ impl<A: Actor> Context<A> {
         Context { myself, parent, stop_requested: None, extras: None }
     }
 
-    fn extras(&mut self) -> &mut Extras {
+    fn extras(&mut self) -> &mut Extras<A> {
         self.extras.get_or_insert_with(Box::default)
     }
 
@@ -130,6 +144,73 @@ impl<A: Actor> Context<A> {
     pub fn unwatch<B: Actor>(&mut self, other: &ActorRef<B>) {
         if self.extras.as_mut().is_some_and(|x| x.watching.remove(&other.id())) {
             let _ = other.cell.shared.signals.push(Signal::Unwatch(self.id()));
+        }
+    }
+
+    /// Subscribes this actor to events of type `E`, delivered through its
+    /// `Handler<E>` between messages, with the default buffer and
+    /// [`Overflow::DropOldest`](crate::events::Overflow::DropOldest). The
+    /// subscription ends when the actor stops.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), AskError> {
+    /// use actor_core::prelude::*;
+    ///
+    /// #[derive(Clone)]
+    /// struct PaymentCompleted { cents: u64 }
+    /// impl Event for PaymentCompleted {}
+    /// impl Message for PaymentCompleted { type Reply = (); }
+    ///
+    /// #[derive(Default)]
+    /// struct Analytics { revenue: u64 }
+    /// impl Actor for Analytics {
+    ///     async fn on_start(&mut self, ctx: &mut Context<Self>) -> Result<(), ActorError> {
+    ///         ctx.subscribe::<PaymentCompleted>();
+    ///         Ok(())
+    ///     }
+    /// }
+    /// impl Handler<PaymentCompleted> for Analytics {
+    ///     async fn handle(&mut self, e: PaymentCompleted, _ctx: &mut Context<Self>) {
+    ///         self.revenue += e.cents;
+    ///     }
+    /// }
+    /// # struct Revenue; impl Message for Revenue { type Reply = u64; }
+    /// # impl Handler<Revenue> for Analytics {
+    /// #     async fn handle(&mut self, _: Revenue, _: &mut Context<Self>) -> u64 { self.revenue }
+    /// # }
+    ///
+    /// let system = ActorSystem::new();
+    /// let analytics = system.spawn(Analytics::default());
+    /// analytics.ask(Revenue).await?;                 // on_start has run: subscribed
+    /// system.events().publish(PaymentCompleted { cents: 250 });
+    /// # while analytics.ask(Revenue).await? == 0 { tokio::task::yield_now().await }
+    /// # assert_eq!(analytics.ask(Revenue).await?, 250);
+    /// # system.shutdown().await;
+    /// # Ok(()) }
+    /// ```
+    pub fn subscribe<E>(&mut self)
+    where
+        A: Handler<E>,
+        E: Event + Message<Reply = ()>,
+    {
+        self.subscribe_with(SubscribeOptions::new());
+    }
+
+    /// [`subscribe`](Self::subscribe) with a buffer size, overflow policy
+    /// and filter of its own.
+    pub fn subscribe_with<E>(&mut self, options: SubscribeOptions<E>)
+    where
+        A: Handler<E>,
+        E: Event + Message<Reply = ()>,
+    {
+        let subscription = self.system().events().subscribe_actor(options, self.id());
+        self.extras().new_sources.push(Box::new(subscription));
+    }
+
+    /// Moves subscriptions made by the last handler into the loop's list.
+    pub(crate) fn take_new_sources(&mut self, into: &mut Vec<Box<dyn EventSource<A>>>) {
+        if let Some(x) = self.extras.as_mut() {
+            into.append(&mut x.new_sources);
         }
     }
 

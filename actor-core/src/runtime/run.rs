@@ -9,6 +9,7 @@ use std::task::{Context as TaskContext, Poll};
 use futures_util::FutureExt;
 use pin_project_lite::pin_project;
 
+use crate::events::{ActorStarted, ActorStopped, EventSource};
 use crate::mailbox::signal::SignalLane;
 use crate::mailbox::{Envelope, MailboxReceiver};
 use crate::runtime::cell::{ActorCell, Signal};
@@ -23,6 +24,12 @@ pub(crate) async fn run<A: Actor>(mut actor: A, mut ctx: Context<A>, mut mailbox
     let (mut reason, started) = match started {
         Ok(Some(Ok(()))) => {
             tracing::debug!("actor started");
+            let shared = &cell.shared;
+            shared.system.events().actor_started(|| ActorStarted {
+                id: shared.id,
+                actor_type: shared.type_name,
+                name: shared.name.clone(),
+            });
             let served =
                 AssertUnwindSafe(serve(&mut actor, &mut ctx, &mut mailbox, lane)).catch_unwind().await;
             (served.unwrap_or_else(|panic| panicked(panic, "handler")), true)
@@ -70,6 +77,8 @@ fn panicked(panic: Box<dyn std::any::Any + Send>, place: &str) -> StopReason {
 enum Next<A: Actor> {
     Signals,
     Message(Envelope<A>),
+    /// The event source at this index has an event ready.
+    Event(usize),
 }
 
 /// Handles signals and messages until the actor is asked to stop.
@@ -79,23 +88,39 @@ async fn serve<A: Actor>(
     mailbox: &mut MailboxReceiver<A>,
     lane: &SignalLane<Signal>,
 ) -> StopReason {
+    // Event subscriptions live here, beside the mailbox; dropping them
+    // (when this returns or unwinds) unsubscribes.
+    let mut sources: Vec<Box<dyn EventSource<A>>> = Vec::new();
+    let mut events_first = false;
     loop {
+        ctx.take_new_sources(&mut sources);
         let next = poll_fn(|cx| {
             if lane.has_work() {
                 return Poll::Ready(Next::Signals);
             }
-            match mailbox.poll_recv(cx) {
-                Poll::Ready(Some(envelope)) => Poll::Ready(Next::Message(envelope)),
-                // The cell holds a sender for the actor's whole life, so the
-                // mailbox never runs dry of senders; wait for signals only.
-                Poll::Ready(None) | Poll::Pending => {
-                    lane.register(cx.waker());
-                    if lane.has_work() {
-                        Poll::Ready(Next::Signals)
-                    } else {
-                        Poll::Pending
-                    }
+            // Alternate which side goes first, so a busy mailbox cannot
+            // starve subscriptions, nor a busy topic the mailbox.
+            events_first = !events_first && !sources.is_empty();
+            if events_first {
+                if let Some(index) = poll_sources(&mut sources, cx) {
+                    return Poll::Ready(Next::Event(index));
                 }
+            }
+            // The cell holds a sender for the actor's whole life, so the
+            // mailbox never reports `None`.
+            if let Poll::Ready(Some(envelope)) = mailbox.poll_recv(cx) {
+                return Poll::Ready(Next::Message(envelope));
+            }
+            if !events_first {
+                if let Some(index) = poll_sources(&mut sources, cx) {
+                    return Poll::Ready(Next::Event(index));
+                }
+            }
+            lane.register(cx.waker());
+            if lane.has_work() {
+                Poll::Ready(Next::Signals)
+            } else {
+                Poll::Pending
             }
         })
         .await;
@@ -104,6 +129,13 @@ async fn serve<A: Actor>(
             Next::Message(envelope) => {
                 if Killable::new(envelope.deliver(actor, ctx), lane).await.is_none() {
                     return StopReason::Killed;
+                }
+            }
+            Next::Event(index) => {
+                if let Some(handling) = sources[index].deliver(actor, ctx) {
+                    if Killable::new(handling, lane).await.is_none() {
+                        return StopReason::Killed;
+                    }
                 }
             }
             Next::Signals => {
@@ -131,6 +163,25 @@ async fn serve<A: Actor>(
             return reason;
         }
     }
+}
+
+/// The index of a subscription with an event ready; ended subscriptions
+/// (the system shut down) are dropped on the way.
+fn poll_sources<A: Actor>(
+    sources: &mut Vec<Box<dyn EventSource<A>>>,
+    cx: &mut TaskContext<'_>,
+) -> Option<usize> {
+    let mut index = 0;
+    while index < sources.len() {
+        match sources[index].poll_ready(cx) {
+            Poll::Ready(true) => return Some(index),
+            Poll::Ready(false) => {
+                sources.swap_remove(index);
+            }
+            Poll::Pending => index += 1,
+        }
+    }
+    None
 }
 
 /// Stops the children newest first, waiting for each (or kills them all).
@@ -179,6 +230,7 @@ fn finish<A: Actor>(
     if let Some(parent) = ctx.parent() {
         let _ = parent.shared().signals.push(Signal::ChildStopped(shared.id));
     }
+    shared.system.events().actor_stopped(|| ActorStopped { id: shared.id, reason: reason.clone() });
     match &reason {
         StopReason::Normal | StopReason::Shutdown => tracing::debug!(%reason, "actor stopped"),
         _ => tracing::warn!(%reason, "actor stopped abnormally"),

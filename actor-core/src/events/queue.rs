@@ -1,0 +1,169 @@
+//! One subscriber's bounded buffer and its overflow policy.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::task::Waker;
+
+use futures_util::task::AtomicWaker;
+use parking_lot::Mutex;
+use tokio::sync::Notify;
+
+use crate::ActorId;
+
+/// What a subscriber's full buffer does with one more event.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Overflow {
+    /// Drop the oldest undelivered event to make room (the default): the
+    /// subscriber always sees the newest facts.
+    #[default]
+    DropOldest,
+    /// Drop the new event: the subscriber keeps what it already has.
+    DropNewest,
+    /// Make the publisher wait for room. This couples the publisher to the
+    /// slowest such subscriber, and only
+    /// [`EventStream::publish_wait`](crate::EventStream::publish_wait)
+    /// waits; a plain `publish` that finds the buffer full drops the new
+    /// event and counts it, as `DropNewest` does.
+    Block,
+}
+
+/// The default subscriber buffer: 1024 events.
+pub const DEFAULT_EVENT_BUFFER: usize = 1024;
+
+/// A subscriber's buffer, shared between the topic (which pushes) and the
+/// subscription (which takes).
+pub(crate) struct Queue<E> {
+    items: Mutex<VecDeque<Arc<E>>>,
+    capacity: usize,
+    overflow: Overflow,
+    waker: AtomicWaker,
+    dropped: AtomicU64,
+    closed: AtomicBool,
+    /// Woken when a `Block` subscriber makes room.
+    space: Notify,
+    pub(crate) subscriber: Option<ActorId>,
+    filter: Option<Box<dyn Fn(&E) -> bool + Send + Sync>>,
+}
+
+/// What one push did.
+pub(crate) enum Pushed {
+    Queued,
+    /// Queued, and the oldest event was dropped for it.
+    DroppedOldest,
+    /// Not queued: dropped.
+    Dropped,
+    /// Not queued: a `Block` subscriber is full; wait for room and retry.
+    Full,
+    /// Filtered out, or the subscriber is gone.
+    Skipped,
+}
+
+impl<E> Queue<E> {
+    pub(crate) fn new(
+        capacity: usize,
+        overflow: Overflow,
+        subscriber: Option<ActorId>,
+        filter: Option<Box<dyn Fn(&E) -> bool + Send + Sync>>,
+    ) -> Self {
+        Queue {
+            items: Mutex::new(VecDeque::new()),
+            capacity: capacity.max(1),
+            overflow,
+            waker: AtomicWaker::new(),
+            dropped: AtomicU64::new(0),
+            closed: AtomicBool::new(false),
+            space: Notify::new(),
+            subscriber,
+            filter,
+        }
+    }
+
+    /// Pushes one event; `wait` says whether the publisher is willing to
+    /// wait for a `Block` subscriber.
+    pub(crate) fn push(&self, event: &Arc<E>, wait: bool) -> Pushed {
+        if self.filter.as_ref().is_some_and(|keep| !keep(event)) || self.is_closed() {
+            return Pushed::Skipped;
+        }
+        let pushed = {
+            let mut items = self.items.lock();
+            if items.len() < self.capacity {
+                items.push_back(event.clone());
+                Pushed::Queued
+            } else {
+                match self.overflow {
+                    Overflow::DropOldest => {
+                        items.pop_front();
+                        items.push_back(event.clone());
+                        Pushed::DroppedOldest
+                    }
+                    Overflow::Block if wait => return Pushed::Full,
+                    Overflow::DropNewest | Overflow::Block => Pushed::Dropped,
+                }
+            }
+        };
+        match pushed {
+            Pushed::Queued => self.waker.wake(),
+            Pushed::DroppedOldest => {
+                self.dropped.fetch_add(1, Ordering::Relaxed);
+                self.waker.wake();
+            }
+            _ => {
+                self.dropped.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        pushed
+    }
+
+    /// Waits until a `Block` subscriber has room (or is gone).
+    pub(crate) async fn wait_for_space(&self) {
+        loop {
+            let notified = self.space.notified();
+            if self.is_closed() || self.items.lock().len() < self.capacity {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    /// Moves every queued event into `into`, which must be empty (one lock
+    /// for the whole batch).
+    pub(crate) fn take_all(&self, into: &mut VecDeque<Arc<E>>) {
+        debug_assert!(into.is_empty());
+        {
+            let mut items = self.items.lock();
+            if items.is_empty() {
+                return;
+            }
+            std::mem::swap(&mut *items, into);
+        }
+        if self.overflow == Overflow::Block {
+            self.space.notify_waiters();
+        }
+    }
+
+    pub(crate) fn register(&self, waker: &Waker) {
+        self.waker.register(waker);
+    }
+
+    pub(crate) fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        self.waker.wake();
+        self.space.notify_waiters();
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+}
+
+/// Takes an event out of its shared `Arc`: moved if this was the last
+/// holder, cloned otherwise.
+pub(crate) fn unshare<E: Clone>(event: Arc<E>) -> E {
+    Arc::try_unwrap(event).unwrap_or_else(|shared| (*shared).clone())
+}
