@@ -1,0 +1,30 @@
+//! Checks the `mailbox` value: `unbounded`, a positive integer, or a
+//! constant expression of type `usize`.
+
+use syn::{Expr, Lit};
+
+use super::parse::ActorType;
+use crate::errors::Errors;
+
+pub(crate) fn validate(actor: &ActorType<'_>, errors: &mut Errors) {
+    let Some(mailbox) = &actor.options.mailbox else { return };
+    if let Expr::Lit(lit) = &mailbox.value {
+        match &lit.lit {
+            Lit::Int(int) if int.base10_parse::<u64>().is_ok_and(|n| n == 0) => errors.spanned(
+                int,
+                "a mailbox needs room for at least one message; \
+                 write `mailbox = 1` or more, or `mailbox = unbounded`",
+            ),
+            Lit::Int(_) => {}
+            other => errors.spanned(
+                other,
+                "expected a capacity: write `mailbox = 256` (a number of messages) or `mailbox = unbounded`",
+            ),
+        }
+    }
+}
+
+/// True for the bare word `unbounded`.
+pub(crate) fn is_unbounded(value: &Expr) -> bool {
+    matches!(value, Expr::Path(path) if path.qself.is_none() && path.path.is_ident("unbounded"))
+}
