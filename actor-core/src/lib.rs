@@ -73,6 +73,10 @@ mod system;
 
 pub mod guide;
 
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
 #[doc(inline)]
 pub use actor::{Actor, ActorError, StopReason, Terminated};
 #[doc(inline)]
@@ -94,8 +98,250 @@ pub use reply::{Deferred, ReplyTo};
 #[doc(inline)]
 pub use system::{ActorSystem, SpawnOptions};
 
+/// Derives [`Actor`](trait@Actor) with every hook left at its default.
+///
+/// | attribute | effect |
+/// |---|---|
+/// | `#[actor(mailbox = 256)]` | [`Actor::MAILBOX`] is `MailboxCapacity::Bounded(256)` (any `usize` constant works) |
+/// | `#[actor(mailbox = unbounded)]` | [`Actor::MAILBOX`] is `MailboxCapacity::Unbounded` |
+/// | `#[actor(crate = path)]` | the generated code names `path` instead of `::actor_core` |
+///
+/// A generic actor gets `T: Send + 'static` for each type parameter. To
+/// write a hook (`on_start`, `on_stop`, ...), implement `Actor` by hand
+/// instead.
+///
+/// ```
+/// use actor_core::prelude::*;
+///
+/// #[derive(Actor, Default)]
+/// #[actor(mailbox = 256)]
+/// struct Account { balance: u64 }
+///
+/// #[derive(Actor)]
+/// #[actor(mailbox = unbounded)]
+/// struct Audit<T> { entries: Vec<T> }
+///
+/// assert_eq!(Account::MAILBOX, MailboxCapacity::Bounded(256));
+/// assert_eq!(Audit::<String>::MAILBOX, MailboxCapacity::Unbounded);
+/// # let _ = (Account::default().balance, Audit::<u8> { entries: vec![] }.entries);
+/// ```
+#[cfg(feature = "macros")]
+pub use actor_macros::Actor;
+
+/// Derives [`Message`](trait@Message); `#[reply(T)]` names the reply type
+/// (default `()`).
+///
+/// Works on structs and enums, generic or not (a generic message gets
+/// `T: Send + 'static` for each type parameter).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), actor_core::AskError> {
+/// use actor_core::prelude::*;
+///
+/// #[derive(Message)]
+/// #[reply(Result<u64, PayError>)]
+/// struct Charge { cents: u64 }
+///
+/// #[derive(Debug, PartialEq)]
+/// enum PayError { Declined }
+///
+/// #[derive(Message)]                              // reply `()`
+/// enum Till { Open, Close }
+///
+/// #[derive(Message)]
+/// #[reply(Vec<T>)]
+/// struct Repeat<T: Clone> { item: T, times: usize }
+///
+/// #[derive(Actor, Default)]
+/// struct Register { total: u64, open: bool }
+///
+/// impl Handler<Charge> for Register {
+///     async fn handle(&mut self, msg: Charge, _ctx: &mut Context<Self>) -> Result<u64, PayError> {
+///         if !self.open { return Err(PayError::Declined); }
+///         self.total += msg.cents;
+///         Ok(self.total)
+///     }
+/// }
+/// impl Handler<Till> for Register {
+///     async fn handle(&mut self, msg: Till, _ctx: &mut Context<Self>) {
+///         self.open = matches!(msg, Till::Open);
+///     }
+/// }
+/// impl Handler<Repeat<String>> for Register {
+///     async fn handle(&mut self, msg: Repeat<String>, _ctx: &mut Context<Self>) -> Vec<String> {
+///         vec![msg.item; msg.times]
+///     }
+/// }
+///
+/// let system = ActorSystem::new();
+/// let register = system.spawn(Register::default());
+/// assert_eq!(register.ask(Charge { cents: 5 }).await?, Err(PayError::Declined));
+/// register.tell(Till::Open).await.expect("running");
+/// assert_eq!(register.ask(Charge { cents: 5 }).await?, Ok(5));
+/// let echo = register.ask(Repeat { item: "hi".to_string(), times: 2 }).await?;
+/// assert_eq!(echo, ["hi", "hi"]);
+/// register.tell(Till::Close).await.expect("running");
+/// assert_eq!(register.ask(Charge { cents: 1 }).await?, Err(PayError::Declined));
+/// # system.shutdown().await;
+/// # Ok(()) }
+/// ```
+#[cfg(feature = "macros")]
+pub use actor_macros::Message;
+
+/// Derives [`Event`](trait@Event) and the [`Message`](trait@Message) with
+/// `Reply = ()` that lets actors receive it through `Handler<E>`.
+///
+/// The type must be `Clone` (each subscriber gets its own copy); without
+/// it, the derive reports one error at the type's name that says to add
+/// `#[derive(Clone)]`.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use actor_core::prelude::*;
+///
+/// #[derive(Clone, Debug, PartialEq, Event)]
+/// struct PaymentCompleted { order: u64 }
+///
+/// let system = ActorSystem::new();
+/// let mut payments = system.events().subscribe::<PaymentCompleted>();
+/// system.events().publish(PaymentCompleted { order: 7 });
+/// assert_eq!(payments.recv().await, Some(PaymentCompleted { order: 7 }));
+/// # }
+/// ```
+#[cfg(feature = "macros")]
+pub use actor_macros::Event;
+
+/// Turns the `#[message]` methods of an actor's impl block into messages.
+///
+/// For each `#[message]` method, `#[actor]` generates, in the same module:
+///
+/// * a message struct named after the method in UpperCamelCase
+///   (`deposit` → `Deposit`), with the method's visibility and doc
+///   comments, one public field per argument, named after it; a method
+///   without arguments gives a unit struct;
+/// * its [`Message`](trait@Message) impl (the reply is the method's return
+///   type, `Result` included) and its [`Handler`] impl, which calls the
+///   method;
+/// * a method on the extension trait `<Actor>Ref` (here `AccountRef`),
+///   implemented for [`ActorRef<Actor>`](ActorRef), that asks:
+///   `account.deposit(5).await` is `Result<u64, AskError>` (call
+///   `.timeout(d)` before awaiting to bound the wait). Bring the trait into
+///   scope where you use it. The trait has the visibility of the most
+///   visible `#[message]` method; less visible ones are left off it and are
+///   sent with `tell` / `ask` and their struct.
+///
+/// The method may be `async` or not, take `&mut self` or `&self`, any
+/// owned arguments, and a last `ctx: &mut Context<Self>` argument (which is
+/// not a field: the handler passes its context). Generic actors and generic
+/// methods work; a type parameter that only the reply mentions is carried
+/// by a hidden marker field, and such a struct is built with `new(..)`.
+/// Methods without `#[message]` stay ordinary methods.
+///
+/// `#[message(name = StructName)]` renames the struct and
+/// `#[message(derive(Debug, Clone))]` derives traits for it;
+/// `#[actor(crate = path)]` names actor-core when it is re-exported under
+/// another path.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use actor_core::prelude::*;
+///
+/// #[derive(Actor, Default)]
+/// struct Account { balance: u64 }
+///
+/// #[derive(Debug, PartialEq)]
+/// struct Insufficient;
+///
+/// #[actor]
+/// impl Account {
+///     /// Adds `amount`; replies with the new balance.
+///     #[message]
+///     async fn deposit(&mut self, amount: u64) -> u64 {
+///         self.balance += amount;
+///         self.balance
+///     }
+///
+///     #[message]
+///     fn withdraw(&mut self, amount: u64) -> Result<u64, Insufficient> {
+///         self.balance = self.balance.checked_sub(amount).ok_or(Insufficient)?;
+///         Ok(self.balance)
+///     }
+///
+///     #[message]
+///     fn balance(&self) -> u64 {
+///         self.balance
+///     }
+///
+///     #[message]
+///     fn close(&mut self, ctx: &mut Context<Self>) {
+///         ctx.stop();
+///     }
+/// }
+///
+/// let system = ActorSystem::new();
+/// let account = system.spawn(Account::default());
+/// account.tell(Deposit { amount: 5 }).await?;            // the struct, as with any message
+/// assert_eq!(account.ask(Balance).await?, 5);
+/// assert_eq!(account.deposit(1).await?, 6);              // the typed client: an ask
+/// assert_eq!(account.withdraw(10).await?, Err(Insufficient));
+/// account.close().await?;
+/// assert_eq!(account.wait_for_stop().await, StopReason::Normal);
+/// # system.shutdown().await;
+/// # Ok(()) }
+/// ```
+///
+/// Generic actors and methods:
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), actor_core::AskError> {
+/// use actor_core::prelude::*;
+/// use std::collections::HashMap;
+///
+/// #[derive(Actor)]
+/// struct Cache<V> { entries: HashMap<String, V> }
+///
+/// #[actor]
+/// impl<V: Clone + Send + 'static> Cache<V> {
+///     #[message]
+///     fn insert(&mut self, key: String, value: V) -> Option<V> {
+///         self.entries.insert(key, value)
+///     }
+///
+///     #[message]
+///     fn get(&self, key: String) -> Option<V> {
+///         self.entries.get(&key).cloned()
+///     }
+///
+///     #[message]
+///     fn get_as<T: From<V> + Send + 'static>(&self, key: String) -> Option<T> {
+///         self.entries.get(&key).cloned().map(T::from)
+///     }
+/// }
+///
+/// let system = ActorSystem::new();
+/// let cache = system.spawn(Cache { entries: HashMap::new() });
+/// assert_eq!(cache.insert("a".into(), 1u32).await?, None);
+/// assert_eq!(cache.get("a".into()).await?, Some(1));
+/// assert_eq!(cache.get_as::<u64>("a".into()).await?, Some(1u64));
+/// # system.shutdown().await;
+/// # Ok(()) }
+/// ```
+///
+/// Misuse is a compile error at your own code that says what to write
+/// instead: a `#[message]` method without `self` or taking `self` by
+/// value, an argument that is a pattern or a borrow, two methods giving
+/// the same struct name, a method named like an `ActorRef` method
+/// (`stop`, `ask`, ...), an unknown key in `#[actor(..)]` or
+/// `#[message(..)]`.
+#[cfg(feature = "macros")]
+pub use actor_macros::actor;
+
 /// Everything an actor module usually needs: `use actor_core::prelude::*;`.
 pub mod prelude {
+    /// The attribute macro for actor impl blocks (the derives come with
+    /// the traits of the same name above).
+    #[cfg(feature = "macros")]
+    pub use crate::actor;
     pub use crate::{
         Actor, ActorError, ActorRef, ActorSystem, AskError, Context, Deferred, Event, EventStream, Handler,
         LookupError, MailboxCapacity, Message, Recipient, SendError, SpawnOptions, StopReason, Terminated,
