@@ -92,6 +92,18 @@ impl Handler<SpawnOne> for Parent {
     }
 }
 
+/// Spawns a named child with a mailbox of one.
+struct SpawnNamed(&'static str);
+impl Message for SpawnNamed {
+    type Reply = ActorRef<Child>;
+}
+impl Handler<SpawnNamed> for Parent {
+    async fn handle(&mut self, msg: SpawnNamed, ctx: &mut Context<Self>) -> ActorRef<Child> {
+        let child = Child { label: msg.0.into(), log: self.log.clone(), depth: 0 };
+        ctx.spawn_child_with(child, SpawnOptions::new().name(msg.0).capacity(1))
+    }
+}
+
 impl Handler<Boom> for Parent {
     async fn handle(&mut self, msg: Boom, _ctx: &mut Context<Self>) -> u64 {
         panic!("{}", msg.0)
@@ -224,4 +236,18 @@ async fn a_child_has_its_own_id_in_the_same_system() {
     assert_ne!(children[0].id(), parent.id());
     assert!(children.iter().all(|c| c.id().node() == system.node_id()));
     system.shutdown().await;
+}
+
+#[tokio::test]
+async fn spawn_child_with_applies_the_options_and_still_ties_the_child_to_its_parent() {
+    let system = ActorSystem::new();
+    let log = Log::default();
+    let parent = system.spawn(Parent::new(&log, 0));
+    let named = parent.ask(SpawnNamed("named child")).await.unwrap();
+    assert_eq!(named.name(), Some("named child"));
+    assert_eq!(named.mailbox_len(), Some(0), "bounded");
+    parent.stop();
+    parent.wait_for_stop().await;
+    assert_eq!(named.wait_for_stop().await, StopReason::Shutdown);
+    assert_eq!(log.entries(), ["named child stopped: shutdown", "parent stopped: normal, children alive: 0"]);
 }

@@ -3,9 +3,12 @@
 
 mod common;
 
+use std::time::Duration;
+
 use actor_core::prelude::*;
 use common::{Log, Ping};
 use tokio::sync::oneshot;
+use tokio::time::timeout;
 
 /// Can be made to hang forever in any hook or handler.
 #[derive(Default)]
@@ -131,4 +134,66 @@ async fn killing_one_actor_leaves_the_others_running() {
     assert_eq!(system.actor_count(), 1);
     system.shutdown().await;
     assert_eq!(b.wait_for_stop().await, StopReason::Shutdown);
+}
+
+/// Tells the test when its `on_stop` runs.
+struct Notifier(Option<oneshot::Sender<()>>);
+impl Actor for Notifier {
+    async fn on_stop(&mut self, _ctx: &mut Context<Self>, _reason: &StopReason) {
+        if let Some(tx) = self.0.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Spawns a `Hanger` child, then a `Notifier` child.
+struct Family {
+    notify: Option<oneshot::Sender<()>>,
+    stuck: Option<ActorRef<Hanger>>,
+    log: Log,
+}
+impl Actor for Family {
+    async fn on_start(&mut self, ctx: &mut Context<Self>) -> Result<(), ActorError> {
+        self.stuck = Some(ctx.spawn_child(Hanger::default()));
+        ctx.spawn_child(Notifier(self.notify.take()));
+        Ok(())
+    }
+
+    async fn on_stop(&mut self, _ctx: &mut Context<Self>, _reason: &StopReason) {
+        self.log.push("family on_stop");
+    }
+}
+
+struct Stuck;
+impl Message for Stuck {
+    type Reply = ActorRef<Hanger>;
+}
+impl Handler<Stuck> for Family {
+    async fn handle(&mut self, _: Stuck, _ctx: &mut Context<Self>) -> ActorRef<Hanger> {
+        self.stuck.clone().expect("spawned in on_start")
+    }
+}
+
+#[tokio::test(start_paused = true)]
+#[ignore = "bug: kill is not acted on while a stopping parent waits for a stuck child"]
+async fn kill_takes_effect_while_a_stopping_parent_waits_for_a_stuck_child() {
+    let system = ActorSystem::new();
+    let log = Log::default();
+    let (notify_tx, notify_rx) = oneshot::channel();
+    let parent = system.spawn(Family { notify: Some(notify_tx), stuck: None, log: log.clone() });
+    let stuck = parent.ask(Stuck).await.unwrap();
+    let (entered_tx, entered_rx) = oneshot::channel();
+    let (guard_tx, _guard_rx) = oneshot::channel();
+    stuck.tell(HangHere { entered: entered_tx, _guard: guard_tx }).await.unwrap();
+    entered_rx.await.unwrap();
+
+    parent.stop();
+    // Children stop newest first: once the notifier has stopped, the parent
+    // is waiting for the stuck child, which never finishes its handler.
+    notify_rx.await.unwrap();
+    parent.kill();
+    let parent_reason = timeout(Duration::from_secs(60), parent.wait_for_stop()).await;
+    assert_eq!(parent_reason, Ok(StopReason::Killed), "parent still alive 60 s after kill");
+    assert_eq!(stuck.wait_for_stop().await, StopReason::Killed, "the kill reaches the children");
+    assert!(log.entries().is_empty(), "a killed parent runs no on_stop");
 }

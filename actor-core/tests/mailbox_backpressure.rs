@@ -222,3 +222,14 @@ async fn an_actor_type_can_ask_for_an_unbounded_mailbox() {
     assert_eq!(accepted_while_blocked(&bounded, limit).await, 2);
     system.shutdown().await;
 }
+
+#[tokio::test]
+#[ignore = "bug: a capacity above tokio's semaphore limit (usize::MAX >> 3) panics inside spawn_with"]
+async fn a_huge_capacity_is_accepted_like_any_other() {
+    let system = ActorSystem::new();
+    // Documented as "a bounded mailbox of `capacity` messages"; no upper
+    // limit or panic is mentioned, and 0 is clamped, so huge values should be too.
+    let w = system.spawn_with(worker(), SpawnOptions::new().capacity(usize::MAX));
+    assert_eq!(w.ask(Ping(1)).await, Ok(1));
+    system.shutdown().await;
+}

@@ -36,6 +36,30 @@ impl Handler<Block> for Busy {
     }
 }
 
+/// An actor whose `on_start` waits for the test's go-ahead.
+struct SlowStart {
+    go: Option<tokio::sync::oneshot::Receiver<()>>,
+    log: Log,
+}
+impl Actor for SlowStart {
+    async fn on_start(&mut self, _ctx: &mut Context<Self>) -> Result<(), ActorError> {
+        if let Some(go) = self.go.take() {
+            let _ = go.await;
+        }
+        Ok(())
+    }
+
+    async fn on_stop(&mut self, _ctx: &mut Context<Self>, reason: &StopReason) {
+        self.log.push(format!("on_stop: {reason}"));
+    }
+}
+impl Handler<Ping> for SlowStart {
+    async fn handle(&mut self, msg: Ping, _ctx: &mut Context<Self>) -> u64 {
+        self.log.push(format!("ping {}", msg.0));
+        msg.0
+    }
+}
+
 /// Watches the given actor.
 struct Watch(ActorRef<Busy>);
 impl Message for Watch {
@@ -108,4 +132,20 @@ async fn a_watch_notice_overtakes_a_full_mailbox() {
     watcher.ask(Ping(100)).await.unwrap();
     assert_eq!(log.entries(), ["terminated: normal", "ping 0", "ping 1", "ping 2", "ping 3", "ping 100"]);
     system.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_stop_sent_during_on_start_overtakes_the_messages_queued_meanwhile() {
+    let system = ActorSystem::new();
+    let log = Log::default();
+    let (go, gate) = tokio::sync::oneshot::channel();
+    let slow = system.spawn(SlowStart { go: Some(gate), log: log.clone() });
+    for i in 0..3 {
+        slow.tell(Ping(i)).await.unwrap();
+    }
+    slow.stop();
+    go.send(()).unwrap();
+    assert_eq!(slow.wait_for_stop().await, StopReason::Normal);
+    assert_eq!(log.entries(), ["on_stop: normal"]);
+    assert_eq!(system.dead_letter_count(), 3);
 }

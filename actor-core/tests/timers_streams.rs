@@ -117,6 +117,21 @@ async fn send_after_delivers_once_after_exactly_the_delay() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn send_after_is_never_early() {
+    let system = ActorSystem::new();
+    let (c, mut rx) = clock(&system);
+    let start = Instant::now();
+    c.ask(Start::After(Duration::from_secs(10), "due")).await.unwrap();
+    tokio::time::advance(Duration::from_millis(9_999)).await;
+    c.ask(Tick("probe")).await.unwrap(); // a round trip: anything due is handled by now
+    assert_eq!(rx.recv().await.as_deref(), Some("probe"), "nothing before the deadline");
+    tokio::time::advance(Duration::from_millis(1)).await;
+    assert_eq!(rx.recv().await.as_deref(), Some("due"));
+    assert_eq!(start.elapsed(), Duration::from_secs(10));
+    system.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_cancelled_send_after_sends_nothing() {
     let system = ActorSystem::new();
     let (c, mut rx) = clock(&system);
