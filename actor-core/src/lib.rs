@@ -56,7 +56,7 @@
 //! The guide chapters live in `docs/`; [`guide`] holds them as compiled
 //! documentation.
 #![deny(missing_docs)]
-#![doc(test(attr(deny(warnings))))]
+#![doc(test(attr(deny(warnings), allow(dead_code))))]
 
 mod actor;
 mod address;
@@ -88,7 +88,7 @@ pub use events::{Event, EventStream};
 #[doc(inline)]
 pub use id::{ActorId, NodeId};
 #[doc(inline)]
-pub use mailbox::{MailboxCapacity, DEFAULT_MAILBOX_CAPACITY};
+pub use mailbox::{MailboxCapacity, DEFAULT_MAILBOX_CAPACITY, MAX_MAILBOX_CAPACITY};
 #[doc(inline)]
 pub use message::{Handler, Message};
 #[doc(inline)]
@@ -235,7 +235,9 @@ pub use actor_macros::Event;
 /// not a field: the handler passes its context). Generic actors and generic
 /// methods work; a type parameter that only the reply mentions is carried
 /// by a hidden marker field, and such a struct is built with `new(..)`.
-/// Methods without `#[message]` stay ordinary methods.
+/// Methods without `#[message]` stay ordinary methods. An `async fn` taking
+/// `&self` holds `&Self` across its `.await`s, so its handler is `Send` only
+/// if the actor is `Sync`; for an actor that is not, take `&mut self`.
 ///
 /// `#[message(name = StructName)]` renames the struct and
 /// `#[message(derive(Debug, Clone))]` derives traits for it;

@@ -273,7 +273,8 @@ impl SpawnOptions {
         self
     }
 
-    /// A bounded mailbox of `capacity` messages (0 is treated as 1).
+    /// A bounded mailbox of `capacity` messages (0 is treated as 1, and
+    /// anything above [`MAX_MAILBOX_CAPACITY`](crate::MAX_MAILBOX_CAPACITY) as that).
     pub fn capacity(mut self, capacity: usize) -> Self {
         self.capacity = Some(MailboxCapacity::Bounded(capacity));
         self

@@ -175,7 +175,6 @@ impl Handler<Stuck> for Family {
 }
 
 #[tokio::test(start_paused = true)]
-#[ignore = "bug: kill is not acted on while a stopping parent waits for a stuck child"]
 async fn kill_takes_effect_while_a_stopping_parent_waits_for_a_stuck_child() {
     let system = ActorSystem::new();
     let log = Log::default();

@@ -144,7 +144,6 @@ async fn ctx_stop_lets_the_handler_finish_then_stops_normally() {
 }
 
 #[tokio::test(start_paused = true)]
-#[ignore = "bug: ctx.stop() in on_start is not acted on until a message or signal arrives"]
 async fn ctx_stop_in_on_start_stops_the_actor() {
     let system = ActorSystem::new();
     let log = Log::default();

@@ -224,7 +224,6 @@ async fn an_actor_type_can_ask_for_an_unbounded_mailbox() {
 }
 
 #[tokio::test]
-#[ignore = "bug: a capacity above tokio's semaphore limit (usize::MAX >> 3) panics inside spawn_with"]
 async fn a_huge_capacity_is_accepted_like_any_other() {
     let system = ActorSystem::new();
     // Documented as "a bounded mailbox of `capacity` messages"; no upper

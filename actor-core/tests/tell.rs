@@ -108,7 +108,6 @@ async fn blocking_tell_panics_inside_a_runtime_and_sends_nothing() {
 /// threads do not run async tasks, so blocking there stalls nothing, and
 /// tokio's own `blocking_send` works there.
 #[tokio::test]
-#[ignore = "bug: blocking_tell panics inside spawn_blocking, where tokio's blocking_send works"]
 async fn blocking_tell_works_inside_spawn_blocking() {
     let system = ActorSystem::new();
     let w = system.spawn(worker());

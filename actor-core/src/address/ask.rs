@@ -23,7 +23,7 @@ use crate::Message;
 /// with [`AskError::Stopped`].
 ///
 /// ```
-/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), AskError> {
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), actor_core::AskError> {
 /// use actor_core::prelude::*;
 /// use std::time::Duration;
 /// # #[derive(Default)] struct Counter(u64);

@@ -92,25 +92,34 @@ impl<A: Actor> ActorRef<A> {
     }
 
     /// Sends `msg` from synchronous code, blocking the thread while the
-    /// mailbox is full.
+    /// mailbox is full. Works on plain threads and inside
+    /// `tokio::task::spawn_blocking`.
     ///
     /// # Errors
     /// [`SendError::Closed`] with the message if the actor has stopped.
     ///
     /// # Panics
-    /// When called from inside an async runtime, where blocking would stall
-    /// the runtime's workers (as tokio's `blocking_send` does). Use
-    /// [`tell`](Self::tell) there.
+    /// When called from asynchronous code (inside a task), where blocking
+    /// would stall the runtime's workers, as tokio's `blocking_send` does.
+    /// Use [`tell`](Self::tell) there.
     pub fn blocking_tell<M>(&self, msg: M) -> Result<(), SendError<M>>
     where
         A: Handler<M>,
         M: Message,
     {
-        assert!(
-            tokio::runtime::Handle::try_current().is_err(),
-            "blocking_tell called inside an async runtime; use `tell(msg).await` there"
-        );
-        futures_executor::block_on(self.tell(msg))
+        match tokio::runtime::Handle::try_current() {
+            // Inside the runtime's context: fine on a blocking thread, a
+            // panic in async code. Re-raised with a message naming the fix.
+            Ok(handle) => {
+                let blocked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    handle.block_on(self.tell(msg))
+                }));
+                blocked.unwrap_or_else(|_| {
+                    panic!("blocking_tell called from async code, where it would block the runtime; use `tell(msg).await`")
+                })
+            }
+            Err(_) => futures_executor::block_on(self.tell(msg)),
+        }
     }
 
     /// Sends `msg` and waits for the reply; see [`AskRequest`] for

@@ -153,7 +153,7 @@ impl<A: Actor> Context<A> {
     /// subscription ends when the actor stops.
     ///
     /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), AskError> {
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), actor_core::AskError> {
     /// use actor_core::prelude::*;
     ///
     /// #[derive(Clone)]

@@ -119,7 +119,7 @@ impl<A: Actor> Context<A> {
     /// last item, so the actor sees the end of the stream in order.
     ///
     /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), AskError> {
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), actor_core::AskError> {
     /// use actor_core::prelude::*;
     ///
     /// #[derive(Default)]
@@ -177,7 +177,7 @@ impl<A: Actor> Context<A> {
     /// results back to [`myself`](Self::myself) if the state must change.
     ///
     /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), AskError> {
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), actor_core::AskError> {
     /// use actor_core::prelude::*;
     ///
     /// struct Cache;

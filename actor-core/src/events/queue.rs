@@ -32,6 +32,9 @@ pub enum Overflow {
 /// The default subscriber buffer: 1024 events.
 pub const DEFAULT_EVENT_BUFFER: usize = 1024;
 
+/// A subscriber's filter: keep the event when it returns true.
+pub(crate) type Filter<E> = Box<dyn Fn(&E) -> bool + Send + Sync>;
+
 /// A subscriber's buffer, shared between the topic (which pushes) and the
 /// subscription (which takes).
 pub(crate) struct Queue<E> {
@@ -44,7 +47,7 @@ pub(crate) struct Queue<E> {
     /// Woken when a `Block` subscriber makes room.
     space: Notify,
     pub(crate) subscriber: Option<ActorId>,
-    filter: Option<Box<dyn Fn(&E) -> bool + Send + Sync>>,
+    filter: Option<Filter<E>>,
 }
 
 /// What one push did.
@@ -65,7 +68,7 @@ impl<E> Queue<E> {
         capacity: usize,
         overflow: Overflow,
         subscriber: Option<ActorId>,
-        filter: Option<Box<dyn Fn(&E) -> bool + Send + Sync>>,
+        filter: Option<Filter<E>>,
     ) -> Self {
         Queue {
             items: Mutex::new(VecDeque::new()),

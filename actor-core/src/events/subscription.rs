@@ -9,7 +9,7 @@ use std::task::{Context as TaskContext, Poll};
 
 use futures_util::Stream;
 
-use super::queue::{unshare, Overflow, Queue, DEFAULT_EVENT_BUFFER};
+use super::queue::{unshare, Filter, Overflow, Queue, DEFAULT_EVENT_BUFFER};
 use super::topic::Topic;
 use super::Event;
 use crate::mailbox::envelope::HandleFuture;
@@ -30,7 +30,7 @@ use crate::{Actor, ActorId, Context, Handler};
 pub struct SubscribeOptions<E> {
     pub(crate) buffer: usize,
     pub(crate) overflow: Overflow,
-    pub(crate) filter: Option<Box<dyn Fn(&E) -> bool + Send + Sync>>,
+    pub(crate) filter: Option<Filter<E>>,
 }
 
 impl<E> SubscribeOptions<E> {

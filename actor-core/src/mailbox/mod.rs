@@ -24,6 +24,9 @@ pub(crate) use envelope::Envelope;
 /// size) bytes.
 pub const DEFAULT_MAILBOX_CAPACITY: usize = 1024;
 
+/// The largest bounded capacity (tokio's semaphore limit, about 2.3e18).
+pub const MAX_MAILBOX_CAPACITY: usize = tokio::sync::Semaphore::MAX_PERMITS;
+
 /// How many messages an actor's mailbox holds.
 ///
 /// Chosen per actor type with [`Actor::MAILBOX`] and per spawn with
@@ -34,7 +37,7 @@ pub const DEFAULT_MAILBOX_CAPACITY: usize = 1024;
 pub enum MailboxCapacity {
     /// At most this many queued messages; `tell` waits for space and
     /// `try_tell` hands the message back when full. A capacity of 0 is
-    /// treated as 1.
+    /// treated as 1, and one above [`MAX_MAILBOX_CAPACITY`] as that maximum.
     Bounded(usize),
     /// No bound: senders never wait. Opt in only where the producer is
     /// known to be slower than the actor.
@@ -68,7 +71,7 @@ pub(crate) enum MailboxReceiver<A: Actor> {
 pub(crate) fn channel<A: Actor>(capacity: MailboxCapacity) -> (MailboxSender<A>, MailboxReceiver<A>) {
     match capacity {
         MailboxCapacity::Bounded(n) => {
-            let (tx, rx) = mpsc::channel(n.max(1));
+            let (tx, rx) = mpsc::channel(n.clamp(1, MAX_MAILBOX_CAPACITY));
             (MailboxSender::Bounded(tx), MailboxReceiver::Bounded(rx))
         }
         MailboxCapacity::Unbounded => {

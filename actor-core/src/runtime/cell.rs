@@ -133,6 +133,9 @@ impl<A: Actor> AnyActor for ActorCell<A> {
     }
 }
 
+/// An ask refused by the mailbox: the message and its reply sender back.
+pub(crate) type AskRefused<M> = SendError<(M, oneshot::Sender<<M as Message>::Reply>)>;
+
 pub(crate) type BoxSend<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// An actor cell seen only as "something that handles `M`": the core of
@@ -140,11 +143,7 @@ pub(crate) type BoxSend<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 pub(crate) trait MessageSink<M: Message>: AnyActor {
     fn try_tell(&self, msg: M) -> Result<(), SendError<M>>;
     fn tell_wait(&self, msg: M) -> BoxSend<'_, Result<(), SendError<M>>>;
-    fn try_ask(
-        &self,
-        msg: M,
-        reply: oneshot::Sender<M::Reply>,
-    ) -> Result<(), SendError<(M, oneshot::Sender<M::Reply>)>>;
+    fn try_ask(&self, msg: M, reply: oneshot::Sender<M::Reply>) -> Result<(), AskRefused<M>>;
     fn ask_wait(&self, msg: M, reply: oneshot::Sender<M::Reply>) -> BoxSend<'_, Result<(), SendError<M>>>;
 }
 
@@ -160,11 +159,7 @@ impl<A: Handler<M>, M: Message> MessageSink<M> for ActorCell<A> {
         })
     }
 
-    fn try_ask(
-        &self,
-        msg: M,
-        reply: oneshot::Sender<M::Reply>,
-    ) -> Result<(), SendError<(M, oneshot::Sender<M::Reply>)>> {
+    fn try_ask(&self, msg: M, reply: oneshot::Sender<M::Reply>) -> Result<(), AskRefused<M>> {
         let sent = self.mailbox.try_send((msg, reply), |(msg, reply)| Box::new(Ask { msg, reply }));
         sent.inspect_err(|e| self.refused::<M>(e.is_closed()))
     }

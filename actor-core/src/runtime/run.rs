@@ -45,9 +45,11 @@ pub(crate) async fn run<A: Actor>(mut actor: A, mut ctx: Context<A>, mut mailbox
     // Nothing new gets in from here on; what is queued becomes dead letters.
     mailbox.close();
     ctx.cancel_lifecycle();
-    let killed = reason == StopReason::Killed || lane.is_killed();
-    stop_children(&mut ctx, killed).await;
-    if !killed && started {
+    stop_children(&mut ctx, lane.is_killed(), lane).await;
+    if lane.is_killed() {
+        reason = StopReason::Killed;
+    }
+    if reason != StopReason::Killed && started {
         let stopping =
             AssertUnwindSafe(Killable::new(actor.on_stop(&mut ctx, &reason), lane)).catch_unwind().await;
         match stopping {
@@ -56,10 +58,10 @@ pub(crate) async fn run<A: Actor>(mut actor: A, mut ctx: Context<A>, mut mailbox
             Err(panic) => reason = panicked(panic, "on_stop"),
         }
         // Children spawned by on_stop itself.
-        stop_children(&mut ctx, lane.is_killed()).await;
+        stop_children(&mut ctx, lane.is_killed(), lane).await;
     }
     drop(actor);
-    finish(&cell, &mut ctx, &mut mailbox, reason);
+    finish(&cell, &mut ctx, &mut mailbox, reason).await;
 }
 
 fn panicked(panic: Box<dyn std::any::Any + Send>, place: &str) -> StopReason {
@@ -93,6 +95,11 @@ async fn serve<A: Actor>(
     let mut sources: Vec<Box<dyn EventSource<A>>> = Vec::new();
     let mut events_first = false;
     loop {
+        // Checked first: `ctx.stop()` may come from `on_start` or the last
+        // handler.
+        if let Some(reason) = ctx.take_stop_request() {
+            return reason;
+        }
         ctx.take_new_sources(&mut sources);
         let next = poll_fn(|cx| {
             if lane.has_work() {
@@ -159,9 +166,6 @@ async fn serve<A: Actor>(
                 }
             }
         }
-        if let Some(reason) = ctx.take_stop_request() {
-            return reason;
-        }
     }
 }
 
@@ -184,34 +188,42 @@ fn poll_sources<A: Actor>(
     None
 }
 
-/// Stops the children newest first, waiting for each (or kills them all).
-async fn stop_children<A: Actor>(ctx: &mut Context<A>, kill: bool) {
+/// Stops the children newest first, waiting for each; kills them all if
+/// `kill` is set or this actor is killed while waiting.
+async fn stop_children<A: Actor>(ctx: &mut Context<A>, kill: bool, lane: &SignalLane<Signal>) {
     let children = ctx.take_children();
-    if kill {
+    let mut killing = kill;
+    for child in children.iter().rev() {
+        let shared = child.shared();
+        if !killing {
+            shared.stop(StopReason::Shutdown);
+            if Killable::new(shared.wait_for_stop(), lane).await.is_some() {
+                continue;
+            }
+            killing = true;
+        }
+        // Killed: the rest go at once, and we wait only for them to end.
         for child in &children {
             child.shared().signals.kill();
         }
+        break;
     }
-    for child in children.iter().rev() {
-        let shared = child.shared();
-        if !kill {
-            shared.stop(StopReason::Shutdown);
+    if killing {
+        for child in &children {
+            child.shared().wait_for_stop().await;
         }
-        shared.wait_for_stop().await;
     }
 }
 
 /// Dead letters, stop reason, watchers, parent, system table.
-fn finish<A: Actor>(
+async fn finish<A: Actor>(
     cell: &Arc<ActorCell<A>>,
     ctx: &mut Context<A>,
     mailbox: &mut MailboxReceiver<A>,
     reason: StopReason,
 ) {
     let shared = &cell.shared;
-    while let Some(envelope) = mailbox.try_recv() {
-        shared.dead_letter(envelope.message_type());
-    }
+    drain_dead_letters(cell, mailbox).await;
     shared.system.untrack(shared.id);
     if shared.set_stopped(reason.clone()) {
         shared.system.registry().remove_actor(shared.id);
@@ -234,6 +246,26 @@ fn finish<A: Actor>(
     match &reason {
         StopReason::Normal | StopReason::Shutdown => tracing::debug!(%reason, "actor stopped"),
         _ => tracing::warn!(%reason, "actor stopped abnormally"),
+    }
+}
+
+/// Turns every message still queued into a dead letter. A sender that
+/// reserved a slot just before the mailbox closed fills it a moment later,
+/// so wait until no reserved slot is outstanding (bounded mailboxes count
+/// them; for unbounded ones one yield covers the same instant).
+async fn drain_dead_letters<A: Actor>(cell: &ActorCell<A>, mailbox: &mut MailboxReceiver<A>) {
+    let mut yielded = false;
+    loop {
+        while let Some(envelope) = mailbox.try_recv() {
+            cell.shared.dead_letter(envelope.message_type());
+        }
+        match cell.mailbox.len() {
+            Some(0) => return,
+            None if yielded => return,
+            _ => {}
+        }
+        yielded = true;
+        tokio::task::yield_now().await;
     }
 }
 

@@ -1,0 +1,144 @@
+//! Commands vs facts, the classic case done both ways.
+//!
+//! 1. Message-driven: the payment service knows the email service and
+//!    *tells* it "send a confirmation". Adding another reaction means
+//!    changing the payment service.
+//! 2. Event-driven: the payment service *publishes* `PaymentCompleted`;
+//!    email, analytics and inventory react without the payment service
+//!    knowing they exist. A fraud monitor joins later without any change to
+//!    the publisher.
+//!
+//! Run with `cargo run --example orders`.
+#![allow(clippy::print_stdout)] // an example talks to its user
+
+use actor_core::events::ActorStarted;
+use actor_core::prelude::*;
+
+// ---- the command: a known recipient, "do this" ----
+
+struct SendConfirmation {
+    order: u64,
+}
+impl Message for SendConfirmation {
+    type Reply = ();
+}
+
+// ---- the fact: "this happened", for whoever cares ----
+
+#[derive(Clone, Debug)]
+struct PaymentCompleted {
+    order: u64,
+    cents: u64,
+}
+impl Event for PaymentCompleted {}
+impl Message for PaymentCompleted {
+    type Reply = ();
+}
+
+/// Pays, then either tells the mailer (style 1) or publishes a fact (style 2).
+struct Payments {
+    mailer: Option<Recipient<SendConfirmation>>,
+}
+impl Actor for Payments {}
+
+struct Pay {
+    order: u64,
+    cents: u64,
+}
+impl Message for Pay {
+    type Reply = ();
+}
+
+impl Handler<Pay> for Payments {
+    async fn handle(&mut self, pay: Pay, ctx: &mut Context<Self>) {
+        println!("payments: charged order {} ({} cents)", pay.order, pay.cents);
+        match &self.mailer {
+            // Style 1: a command to a recipient we know.
+            Some(mailer) => {
+                let _ = mailer.tell(SendConfirmation { order: pay.order }).await;
+            }
+            // Style 2: a fact; we do not know who listens.
+            None => ctx.system().events().publish(PaymentCompleted { order: pay.order, cents: pay.cents }),
+        }
+    }
+}
+
+struct Email;
+impl Actor for Email {
+    async fn on_start(&mut self, ctx: &mut Context<Self>) -> Result<(), ActorError> {
+        ctx.subscribe::<PaymentCompleted>();
+        Ok(())
+    }
+}
+impl Handler<SendConfirmation> for Email {
+    async fn handle(&mut self, cmd: SendConfirmation, _ctx: &mut Context<Self>) {
+        println!("email: confirmation for order {} (told)", cmd.order);
+    }
+}
+impl Handler<PaymentCompleted> for Email {
+    async fn handle(&mut self, fact: PaymentCompleted, _ctx: &mut Context<Self>) {
+        println!("email: confirmation for order {} (heard)", fact.order);
+    }
+}
+
+#[derive(Default)]
+struct Analytics {
+    revenue: u64,
+}
+impl Actor for Analytics {
+    async fn on_start(&mut self, ctx: &mut Context<Self>) -> Result<(), ActorError> {
+        ctx.subscribe::<PaymentCompleted>();
+        Ok(())
+    }
+}
+impl Handler<PaymentCompleted> for Analytics {
+    async fn handle(&mut self, fact: PaymentCompleted, _ctx: &mut Context<Self>) {
+        self.revenue += fact.cents;
+        println!("analytics: revenue now {} cents", self.revenue);
+    }
+}
+
+struct Inventory;
+impl Actor for Inventory {
+    async fn on_start(&mut self, ctx: &mut Context<Self>) -> Result<(), ActorError> {
+        ctx.subscribe::<PaymentCompleted>();
+        Ok(())
+    }
+}
+impl Handler<PaymentCompleted> for Inventory {
+    async fn handle(&mut self, fact: PaymentCompleted, _ctx: &mut Context<Self>) {
+        println!("inventory: reserving stock for order {}", fact.order);
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    println!("== 1. message-driven: payments tells email");
+    let system = ActorSystem::new();
+    let email = system.spawn(Email);
+    let payments = system.spawn(Payments { mailer: Some(email.recipient()) });
+    payments.ask(Pay { order: 1, cents: 1200 }).await?;
+    system.shutdown().await;
+
+    println!("== 2. event-driven: payments publishes, three services react");
+    let system = ActorSystem::new();
+    let mut started = system.events().subscribe::<ActorStarted>();
+    system.spawn(Email);
+    system.spawn(Analytics::default());
+    system.spawn(Inventory);
+    for _ in 0..3 {
+        started.recv().await; // all three have subscribed
+    }
+    let payments = system.spawn(Payments { mailer: None });
+    payments.ask(Pay { order: 2, cents: 800 }).await?;
+    payments.ask(Pay { order: 3, cents: 450 }).await?;
+
+    println!("== a fraud monitor joins, payments unchanged");
+    let mut fraud = system.events().subscribe_filtered::<PaymentCompleted>(|p| p.cents > 500);
+    payments.ask(Pay { order: 4, cents: 9900 }).await?;
+    let suspicious = fraud.recv().await.expect("stream open");
+    println!("fraud: reviewing order {} ({} cents)", suspicious.order, suspicious.cents);
+
+    system.shutdown().await;
+    Ok(())
+}
