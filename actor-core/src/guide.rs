@@ -1,5 +1,11 @@
-//! The guide: chapters from the repository's `docs/` folder, compiled here
-//! so that every example in them is tested.
+//! The guide: the repository's README and the chapters of its `docs/`
+//! folder, compiled here so that every example in them is tested.
+
+#[doc = include_str!("../../README.md")]
+pub mod readme {}
 
 #[doc = include_str!("../../docs/actors.md")]
 pub mod actors {}
+
+#[doc = include_str!("../../docs/events.md")]
+pub mod events {}

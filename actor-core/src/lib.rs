@@ -51,6 +51,7 @@
 //! | mailbox | [`MailboxCapacity`], [`SpawnOptions`] | bounded by default ([`DEFAULT_MAILBOX_CAPACITY`]) |
 //! | failure | [`StopReason`], [`ActorError`] | panics are caught and stop only the actor |
 //! | fact | [`Event`], [`EventStream`] | publish by type; bounded subscriber buffers, counted drops |
+//! | supervision | [`supervision::Supervisor`], [`supervision::ChildSpec`] | OTP strategies, restarts behind the same address and mailbox |
 //! | system | [`ActorSystem`] | spawn, registry, event stream, shutdown; no globals |
 //!
 //! The guide chapters live in `docs/`; [`guide`] holds them as compiled
@@ -72,6 +73,7 @@ mod runtime;
 mod system;
 
 pub mod guide;
+pub mod supervision;
 
 #[doc(hidden)]
 #[path = "private.rs"]

@@ -261,6 +261,17 @@ impl<A: Actor> Context<A> {
         }
     }
 
+    /// Forgets what belonged to the incarnation that ended: a pending
+    /// stop, watches, new subscriptions. Watchers of this actor stay.
+    pub(crate) fn reset_for_restart(&mut self) {
+        self.stop_requested = None;
+        if let Some(x) = self.extras.as_mut() {
+            x.watching.clear();
+            x.new_sources.clear();
+            x.lifecycle = None;
+        }
+    }
+
     pub(crate) fn parent(&self) -> Option<&Arc<dyn AnyActor>> {
         self.parent.as_ref()
     }

@@ -212,7 +212,7 @@ impl<A: Actor> Context<A> {
     }
 
     /// Spawns `work`, cancelled when the actor stops.
-    fn spawn_tied(&mut self, work: impl Future<Output = ()> + Send + 'static) -> TaskHandle {
+    pub(crate) fn spawn_tied(&mut self, work: impl Future<Output = ()> + Send + 'static) -> TaskHandle {
         let stopped = self.lifecycle();
         let task = tokio::spawn(async move {
             tokio::select! {

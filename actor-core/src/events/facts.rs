@@ -51,6 +51,32 @@ pub struct DeadLetter {
 }
 runtime_fact!(DeadLetter);
 
+/// A supervisor restarted a child (behind the same address and mailbox).
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct ActorRestarted {
+    /// The child.
+    pub id: ActorId,
+    /// How many times this child has been restarted, this one included.
+    pub attempt: u32,
+    /// Why the previous incarnation stopped.
+    pub reason: StopReason,
+}
+runtime_fact!(ActorRestarted);
+
+/// A supervisor exceeded its restart intensity, stopped its children and
+/// stopped itself with [`StopReason::Escalated`]; its own supervisor sees
+/// that as a failure.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct SupervisorEscalated {
+    /// The supervisor.
+    pub id: ActorId,
+    /// The failure that exceeded the intensity.
+    pub reason: StopReason,
+}
+runtime_fact!(SupervisorEscalated);
+
 /// A subscriber's buffer overflowed and events were dropped.
 ///
 /// Rate-limited: published when a subscriber's drop count reaches 1, 2, 4,

@@ -34,7 +34,7 @@ use std::sync::Arc;
 
 use parking_lot::RwLock;
 
-pub use facts::{ActorStarted, ActorStopped, DeadLetter, EventsDropped};
+pub use facts::{ActorRestarted, ActorStarted, ActorStopped, DeadLetter, EventsDropped, SupervisorEscalated};
 pub use queue::{Overflow, DEFAULT_EVENT_BUFFER};
 pub(crate) use subscription::EventSource;
 pub use subscription::{SubscribeOptions, Subscription};

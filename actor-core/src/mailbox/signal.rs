@@ -56,6 +56,11 @@ impl<T> SignalLane<T> {
         self.waker.wake();
     }
 
+    /// Forgets a kill that has taken effect, before a supervised restart.
+    pub(crate) fn clear_kill(&self) {
+        self.flags.fetch_and(!KILLED, Ordering::AcqRel);
+    }
+
     pub(crate) fn is_killed(&self) -> bool {
         self.flags.load(Ordering::Acquire) & KILLED != 0
     }

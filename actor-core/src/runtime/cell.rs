@@ -13,6 +13,7 @@ use crate::address::SendError;
 use crate::mailbox::envelope::{Ask, Tell};
 use crate::mailbox::signal::SignalLane;
 use crate::mailbox::MailboxSender;
+use crate::supervision::Notice;
 use crate::{Actor, ActorId, ActorSystem, Handler, Message, StopReason, Terminated};
 
 /// A signal: travels in the signal lane, ahead of user messages.
@@ -27,6 +28,20 @@ pub(crate) enum Signal {
     Terminated(Terminated),
     /// A child of this actor stopped.
     ChildStopped(ActorId),
+    /// A command from this actor's supervisor.
+    Supervise(Command),
+    /// News for a supervisor about one of its children.
+    Notice(Notice),
+}
+
+/// What a supervisor tells a supervised child.
+pub(crate) enum Command {
+    /// Start a new incarnation (the child is between incarnations).
+    Start,
+    /// End the running incarnation for a group restart; keep the mailbox.
+    Suspend,
+    /// Stop for good with this reason.
+    Stop(StopReason),
 }
 
 /// The untyped part of an actor's cell.
@@ -120,12 +135,17 @@ pub(crate) struct ActorCell<A: Actor> {
 /// table and the registry.
 pub(crate) trait AnyActor: Send + Sync + 'static {
     fn shared(&self) -> &ActorShared;
+    fn mailbox_len(&self) -> Option<usize>;
     fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
 }
 
 impl<A: Actor> AnyActor for ActorCell<A> {
     fn shared(&self) -> &ActorShared {
         &self.shared
+    }
+
+    fn mailbox_len(&self) -> Option<usize> {
+        self.mailbox.len()
     }
 
     fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {

@@ -1,7 +1,8 @@
 //! Spawning actors and running them: one tokio task per actor.
 
 pub(crate) mod cell;
-mod run;
+pub(crate) mod run;
+pub(crate) mod supervised;
 
 use std::sync::Arc;
 
@@ -18,6 +19,29 @@ pub(crate) fn spawn<A: Actor>(
     options: SpawnOptions,
     parent: Option<Arc<dyn AnyActor>>,
 ) -> ActorRef<A> {
+    spawn_task_with(system, options, parent, move |ctx, receiver| run::run(actor, ctx, receiver))
+}
+
+/// Spawns an actor whose incarnations come from `factory`, started and
+/// stopped by the supervisor behind `link`.
+pub(crate) fn spawn_supervised<A: Actor>(
+    system: &ActorSystem,
+    factory: supervised::Factory<A>,
+    options: SpawnOptions,
+    supervisor: Arc<dyn AnyActor>,
+    link: Arc<crate::supervision::link::ChildLink>,
+) -> ActorRef<A> {
+    spawn_task_with(system, options, Some(supervisor), move |ctx, receiver| {
+        supervised::run_supervised(factory, ctx, receiver, link)
+    })
+}
+
+fn spawn_task_with<A: Actor, F: std::future::Future<Output = ()> + Send + 'static>(
+    system: &ActorSystem,
+    options: SpawnOptions,
+    parent: Option<Arc<dyn AnyActor>>,
+    task: impl FnOnce(Context<A>, mailbox::MailboxReceiver<A>) -> F,
+) -> ActorRef<A> {
     let id = system.next_actor_id();
     let type_name = short_type_name(std::any::type_name::<A>());
     let (sender, receiver) = mailbox::channel(options.capacity.unwrap_or(A::MAILBOX));
@@ -33,7 +57,7 @@ pub(crate) fn spawn<A: Actor>(
         None => tracing::debug_span!("actor", %id, actor = type_name),
     };
     let ctx = Context::new(actor_ref.clone(), parent);
-    system.spawn_task(run::run(actor, ctx, receiver).instrument(span));
+    system.spawn_task(task(ctx, receiver).instrument(span));
     actor_ref
 }
 

@@ -12,59 +12,111 @@ use pin_project_lite::pin_project;
 use crate::events::{ActorStarted, ActorStopped, EventSource};
 use crate::mailbox::signal::SignalLane;
 use crate::mailbox::{Envelope, MailboxReceiver};
-use crate::runtime::cell::{ActorCell, Signal};
+use crate::runtime::cell::{ActorCell, Command, Signal};
 use crate::{Actor, Context, StopReason, Terminated};
 
-/// Runs one actor from start to stop.
-pub(crate) async fn run<A: Actor>(mut actor: A, mut ctx: Context<A>, mut mailbox: MailboxReceiver<A>) {
+/// Runs one unsupervised actor from start to stop.
+pub(crate) async fn run<A: Actor>(actor: A, mut ctx: Context<A>, mut mailbox: MailboxReceiver<A>) {
+    let cell = ctx.myself().cell.clone();
+    let ended = incarnation(actor, &mut ctx, &mut mailbox, Closing::AfterServe, || {}).await;
+    let reason = match ended {
+        Ended::Stopped(reason) | Ended::Final(reason) => reason,
+        Ended::Suspended => StopReason::Shutdown, // no supervisor sends this
+    };
+    finish(&cell, &mut ctx, &mut mailbox, reason).await;
+}
+
+/// When an incarnation closes the mailbox.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Closing {
+    /// As soon as serving ends: an unsupervised actor never restarts.
+    AfterServe,
+    /// Only on a final stop: a supervised actor keeps its mailbox across
+    /// restarts.
+    OnFinalStop,
+}
+
+/// How one incarnation of an actor ended.
+pub(crate) enum Ended {
+    /// It stopped (or failed, or was killed) on its own account.
+    Stopped(StopReason),
+    /// Its supervisor suspended it for a group restart.
+    Suspended,
+    /// Its supervisor stopped it for good.
+    Final(StopReason),
+}
+
+/// Runs one incarnation: `on_start`, messages and signals, then children
+/// and `on_stop`. `started` runs once `on_start` has succeeded.
+pub(crate) async fn incarnation<A: Actor>(
+    mut actor: A,
+    ctx: &mut Context<A>,
+    mailbox: &mut MailboxReceiver<A>,
+    closing: Closing,
+    started: impl FnOnce(),
+) -> Ended {
     let cell = ctx.myself().cell.clone();
     let lane = &cell.shared.signals;
 
-    let started = AssertUnwindSafe(Killable::new(actor.on_start(&mut ctx), lane)).catch_unwind().await;
-    let (mut reason, started) = match started {
+    let start = AssertUnwindSafe(Killable::new(actor.on_start(ctx), lane)).catch_unwind().await;
+    let (ended, was_started) = match start {
         Ok(Some(Ok(()))) => {
             tracing::debug!("actor started");
+            started();
             let shared = &cell.shared;
             shared.system.events().actor_started(|| ActorStarted {
                 id: shared.id,
                 actor_type: shared.type_name,
                 name: shared.name.clone(),
             });
-            let served =
-                AssertUnwindSafe(serve(&mut actor, &mut ctx, &mut mailbox, lane)).catch_unwind().await;
-            (served.unwrap_or_else(|panic| panicked(panic, "handler")), true)
+            let served = AssertUnwindSafe(serve(&mut actor, ctx, mailbox, lane)).catch_unwind().await;
+            (served.unwrap_or_else(|panic| Ended::Stopped(panicked(panic, "handler"))), true)
         }
         Ok(Some(Err(err))) => {
             tracing::warn!(error = %err, "actor failed to start");
-            (StopReason::StartFailed(err), false)
+            (Ended::Stopped(StopReason::StartFailed(err)), false)
         }
-        Ok(None) => (StopReason::Killed, false),
-        Err(panic) => (panicked(panic, "on_start"), false),
+        Ok(None) => (Ended::Stopped(StopReason::Killed), false),
+        Err(panic) => (Ended::Stopped(panicked(panic, "on_start")), false),
+    };
+    let suspended = matches!(ended, Ended::Suspended);
+    let (mut reason, final_stop) = match ended {
+        Ended::Stopped(reason) => (reason, false),
+        Ended::Suspended => (StopReason::Shutdown, false),
+        Ended::Final(reason) => (reason, true),
     };
 
     // Nothing new gets in from here on; what is queued becomes dead letters.
-    mailbox.close();
+    if closing == Closing::AfterServe || final_stop {
+        mailbox.close();
+    }
     ctx.cancel_lifecycle();
-    stop_children(&mut ctx, lane.is_killed(), lane).await;
+    stop_children(ctx, lane.is_killed(), lane).await;
     if lane.is_killed() {
         reason = StopReason::Killed;
     }
-    if reason != StopReason::Killed && started {
+    if reason != StopReason::Killed && was_started {
         let stopping =
-            AssertUnwindSafe(Killable::new(actor.on_stop(&mut ctx, &reason), lane)).catch_unwind().await;
+            AssertUnwindSafe(Killable::new(actor.on_stop(ctx, &reason), lane)).catch_unwind().await;
         match stopping {
             Ok(Some(())) => {}
             Ok(None) => reason = StopReason::Killed,
             Err(panic) => reason = panicked(panic, "on_stop"),
         }
         // Children spawned by on_stop itself.
-        stop_children(&mut ctx, lane.is_killed(), lane).await;
+        stop_children(ctx, lane.is_killed(), lane).await;
     }
     drop(actor);
-    finish(&cell, &mut ctx, &mut mailbox, reason).await;
+    if final_stop {
+        Ended::Final(reason)
+    } else if suspended && reason == StopReason::Shutdown {
+        Ended::Suspended
+    } else {
+        Ended::Stopped(reason)
+    }
 }
 
-fn panicked(panic: Box<dyn std::any::Any + Send>, place: &str) -> StopReason {
+pub(crate) fn panicked(panic: Box<dyn std::any::Any + Send>, place: &str) -> StopReason {
     let text = if let Some(s) = panic.downcast_ref::<&str>() {
         (*s).to_owned()
     } else if let Some(s) = panic.downcast_ref::<String>() {
@@ -89,7 +141,7 @@ async fn serve<A: Actor>(
     ctx: &mut Context<A>,
     mailbox: &mut MailboxReceiver<A>,
     lane: &SignalLane<Signal>,
-) -> StopReason {
+) -> Ended {
     // Event subscriptions live here, beside the mailbox; dropping them
     // (when this returns or unwinds) unsubscribes.
     let mut sources: Vec<Box<dyn EventSource<A>>> = Vec::new();
@@ -98,7 +150,7 @@ async fn serve<A: Actor>(
         // Checked first: `ctx.stop()` may come from `on_start` or the last
         // handler.
         if let Some(reason) = ctx.take_stop_request() {
-            return reason;
+            return Ended::Stopped(reason);
         }
         ctx.take_new_sources(&mut sources);
         let next = poll_fn(|cx| {
@@ -135,34 +187,53 @@ async fn serve<A: Actor>(
         match next {
             Next::Message(envelope) => {
                 if Killable::new(envelope.deliver(actor, ctx), lane).await.is_none() {
-                    return StopReason::Killed;
+                    return Ended::Stopped(StopReason::Killed);
                 }
             }
             Next::Event(index) => {
                 if let Some(handling) = sources[index].deliver(actor, ctx) {
                     if Killable::new(handling, lane).await.is_none() {
-                        return StopReason::Killed;
+                        return Ended::Stopped(StopReason::Killed);
                     }
                 }
             }
             Next::Signals => {
                 if lane.is_killed() {
-                    return StopReason::Killed;
+                    return Ended::Stopped(StopReason::Killed);
                 }
+                // The whole batch is handled (watch signals must not be
+                // lost); hooks are skipped once the actor is leaving.
+                let mut exit = None;
                 for signal in lane.take() {
                     match signal {
                         Signal::Stop(reason) => ctx.stop_with(reason),
                         Signal::Watch(watcher) => ctx.on_signal_watch(watcher),
                         Signal::Unwatch(watcher) => ctx.on_signal_unwatch(watcher),
                         Signal::ChildStopped(child) => ctx.on_child_stopped(child),
+                        Signal::Supervise(Command::Start) => {} // already running: stale
+                        Signal::Supervise(Command::Suspend) => {
+                            exit.get_or_insert(Ended::Suspended);
+                        }
+                        Signal::Supervise(Command::Stop(reason)) => exit = Some(Ended::Final(reason)),
                         Signal::Terminated(notice) => {
-                            if ctx.accept_terminated(notice.id)
+                            if exit.is_none()
+                                && ctx.accept_terminated(notice.id)
                                 && Killable::new(actor.on_terminated(ctx, notice), lane).await.is_none()
                             {
-                                return StopReason::Killed;
+                                exit = Some(Ended::Stopped(StopReason::Killed));
+                            }
+                        }
+                        Signal::Notice(notice) => {
+                            if exit.is_none()
+                                && Killable::new(actor.__supervision(ctx, notice), lane).await.is_none()
+                            {
+                                exit = Some(Ended::Stopped(StopReason::Killed));
                             }
                         }
                     }
+                }
+                if let Some(exit) = exit {
+                    return exit;
                 }
             }
         }
@@ -190,7 +261,7 @@ fn poll_sources<A: Actor>(
 
 /// Stops the children newest first, waiting for each; kills them all if
 /// `kill` is set or this actor is killed while waiting.
-async fn stop_children<A: Actor>(ctx: &mut Context<A>, kill: bool, lane: &SignalLane<Signal>) {
+pub(crate) async fn stop_children<A: Actor>(ctx: &mut Context<A>, kill: bool, lane: &SignalLane<Signal>) {
     let children = ctx.take_children();
     let mut killing = kill;
     for child in children.iter().rev() {
@@ -216,7 +287,7 @@ async fn stop_children<A: Actor>(ctx: &mut Context<A>, kill: bool, lane: &Signal
 }
 
 /// Dead letters, stop reason, watchers, parent, system table.
-async fn finish<A: Actor>(
+pub(crate) async fn finish<A: Actor>(
     cell: &Arc<ActorCell<A>>,
     ctx: &mut Context<A>,
     mailbox: &mut MailboxReceiver<A>,
@@ -273,7 +344,7 @@ pin_project! {
     /// Runs a hook or handler unless the actor is killed meanwhile
     /// (`None`). The fast path, a future that completes on its first
     /// poll, never touches the signal lane.
-    struct Killable<'l, F> {
+    pub(crate) struct Killable<'l, F> {
         #[pin]
         inner: F,
         lane: &'l SignalLane<Signal>,
@@ -281,7 +352,7 @@ pin_project! {
 }
 
 impl<'l, F> Killable<'l, F> {
-    fn new(inner: F, lane: &'l SignalLane<Signal>) -> Self {
+    pub(crate) fn new(inner: F, lane: &'l SignalLane<Signal>) -> Self {
         Killable { inner, lane }
     }
 }

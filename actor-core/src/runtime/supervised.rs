@@ -1,0 +1,107 @@
+//! The loop of a supervised actor: incarnations behind one cell and one
+//! mailbox, started and stopped by its supervisor.
+
+use std::future::poll_fn;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::task::Poll;
+
+use crate::mailbox::MailboxReceiver;
+use crate::runtime::cell::{Command, Signal};
+use crate::runtime::run::{finish, incarnation, panicked, Closing, Ended};
+use crate::supervision::link::{ChildLink, Phase};
+use crate::{Actor, Context, StopReason};
+
+/// Makes a fresh actor state for each incarnation.
+pub(crate) type Factory<A> = Arc<dyn Fn() -> A + Send + Sync>;
+
+/// Runs incarnations until the supervisor stops the actor for good.
+pub(crate) async fn run_supervised<A: Actor>(
+    factory: Factory<A>,
+    mut ctx: Context<A>,
+    mut mailbox: MailboxReceiver<A>,
+    link: Arc<ChildLink>,
+) {
+    let cell = ctx.myself().cell.clone();
+    let lane = &cell.shared.signals;
+    let mut number = 0;
+    loop {
+        number += 1;
+        lane.clear_kill();
+        link.set(Phase::Starting);
+        let ended = match std::panic::catch_unwind(AssertUnwindSafe(|| factory())) {
+            Ok(actor) => {
+                let running = || link.set(Phase::Running(number));
+                incarnation(actor, &mut ctx, &mut mailbox, Closing::OnFinalStop, running).await
+            }
+            Err(panic) => Ended::Stopped(panicked(panic, "factory")),
+        };
+        let reason = match ended {
+            Ended::Final(reason) => {
+                finish(&cell, &mut ctx, &mut mailbox, reason).await;
+                link.set(Phase::Final);
+                return;
+            }
+            Ended::Suspended => {
+                link.set(Phase::Down { number, reason: StopReason::Shutdown });
+                None
+            }
+            Ended::Stopped(reason) => {
+                link.set(Phase::Down { number, reason: reason.clone() });
+                link.tell_supervisor(cell.shared.id, number);
+                Some(reason)
+            }
+        };
+        ctx.reset_for_restart();
+        match wait_for_command(&mut ctx).await {
+            Command::Start => continue,
+            Command::Stop(final_reason) => {
+                mailbox.close();
+                // A child stopped for good after failing keeps its failure
+                // as the reason watchers see.
+                let reason = reason.filter(StopReason::is_abnormal).unwrap_or(final_reason);
+                finish(&cell, &mut ctx, &mut mailbox, reason).await;
+                link.set(Phase::Final);
+                return;
+            }
+            Command::Suspend => unreachable!("wait_for_command answers Suspend itself"),
+        }
+    }
+}
+
+/// Between incarnations: keeps handling watch signals, and returns the
+/// supervisor's next `Start` or `Stop`. Stop and kill requests from
+/// elsewhere are left to the supervisor's decision, already under way.
+async fn wait_for_command<A: Actor>(ctx: &mut Context<A>) -> Command {
+    let cell = ctx.myself().cell.clone();
+    let lane = &cell.shared.signals;
+    loop {
+        poll_fn(|cx| {
+            lane.register(cx.waker());
+            if lane.has_work() {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        })
+        .await;
+        lane.clear_kill();
+        let mut command = None;
+        for signal in lane.take() {
+            match signal {
+                Signal::Supervise(Command::Suspend) => {} // already down
+                Signal::Supervise(Command::Start) => {
+                    command.get_or_insert(Command::Start);
+                }
+                Signal::Supervise(stop @ Command::Stop(_)) => command = Some(stop),
+                Signal::Watch(watcher) => ctx.on_signal_watch(watcher),
+                Signal::Unwatch(watcher) => ctx.on_signal_unwatch(watcher),
+                Signal::ChildStopped(child) => ctx.on_child_stopped(child),
+                Signal::Stop(_) | Signal::Terminated(_) | Signal::Notice(_) => {}
+            }
+        }
+        if let Some(command) = command {
+            return command;
+        }
+    }
+}

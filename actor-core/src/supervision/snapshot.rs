@@ -1,0 +1,92 @@
+//! A snapshot of a supervision tree, for people and for Graphviz.
+
+use std::fmt::{self, Write as _};
+
+use crate::runtime::cell::ActorShared;
+use crate::ActorId;
+
+/// One node of a supervision tree snapshot, with its children.
+///
+/// `Display` prints an indented tree; [`to_dot`](TreeSnapshot::to_dot)
+/// exports Graphviz DOT.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TreeSnapshot {
+    /// The child's name under its supervisor (or the actor's own name).
+    pub name: Option<String>,
+    /// The actor's id (stable across restarts).
+    pub id: ActorId,
+    /// Its type, without the module path.
+    pub actor_type: &'static str,
+    /// How many times its supervisor restarted it.
+    pub restarts: u32,
+    /// Messages waiting in its mailbox (`None` for an unbounded one).
+    pub mailbox_len: Option<usize>,
+    /// Its supervised children, in start order.
+    pub children: Vec<TreeSnapshot>,
+}
+
+impl TreeSnapshot {
+    pub(crate) fn of(shared: &ActorShared, mailbox_len: Option<usize>, restarts: u32) -> Self {
+        TreeSnapshot {
+            name: shared.name.as_deref().map(str::to_owned),
+            id: shared.id,
+            actor_type: shared.type_name,
+            restarts,
+            mailbox_len,
+            children: Vec::new(),
+        }
+    }
+
+    /// Every node of the tree, depth first, this one first.
+    pub fn iter(&self) -> impl Iterator<Item = &TreeSnapshot> {
+        let mut stack = vec![self];
+        std::iter::from_fn(move || {
+            let node = stack.pop()?;
+            stack.extend(node.children.iter().rev());
+            Some(node)
+        })
+    }
+
+    /// The tree as a Graphviz `digraph`.
+    pub fn to_dot(&self) -> String {
+        let mut dot = String::from("digraph supervision {\n  node [shape=box];\n");
+        for node in self.iter() {
+            let _ = writeln!(dot, "  \"{}\" [label=\"{}\\n{}\"];", node.id, node.label(), node.actor_type);
+            for child in &node.children {
+                let _ = writeln!(dot, "  \"{}\" -> \"{}\";", node.id, child.id);
+            }
+        }
+        dot.push_str("}\n");
+        dot
+    }
+
+    fn label(&self) -> String {
+        self.name.clone().unwrap_or_else(|| self.id.to_string())
+    }
+
+    fn write(&self, f: &mut fmt::Formatter<'_>, depth: usize) -> fmt::Result {
+        let mailbox = match self.mailbox_len {
+            Some(n) => n.to_string(),
+            None => "unbounded".to_owned(),
+        };
+        writeln!(
+            f,
+            "{:indent$}{} ({}) {} restarts={} mailbox={}",
+            "",
+            self.label(),
+            self.actor_type,
+            self.id,
+            self.restarts,
+            mailbox,
+            indent = depth * 2
+        )?;
+        self.children.iter().try_for_each(|c| c.write(f, depth + 1))
+    }
+}
+
+impl fmt::Display for TreeSnapshot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write(f, 0)
+    }
+}

@@ -1,0 +1,445 @@
+//! The supervisor actor: starts, restarts and stops its children.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::link::{ChildLink, Notice, NoticeKind, Phase};
+use super::snapshot::TreeSnapshot;
+use super::spec::{ChildSpec, Restart, Shutdown};
+use super::{Strategy, SupervisorBuilder, SupervisorError};
+use crate::events::{ActorRestarted, SupervisorEscalated};
+use crate::runtime::cell::{ActorCell, AnyActor, Command, Signal};
+use crate::{Actor, ActorError, ActorId, ActorRef, Context, Handler, Message, SpawnOptions, StopReason};
+
+/// A supervisor: an ordinary actor with an ordinary address, so it can be
+/// watched, stopped and nested like any other. Build one with
+/// [`Supervisor::builder`] or [`Supervisor::pool`].
+pub struct Supervisor {
+    strategy: Strategy,
+    intensity: Intensity,
+    /// Specs to start in `on_start`.
+    initial: Vec<ChildSpec>,
+    /// Running (or restarting) children, in start order.
+    children: Vec<Child>,
+    /// The template of a pool supervisor.
+    pool: Option<ChildSpec>,
+    pool_seq: u64,
+}
+
+struct Child {
+    spec: ChildSpec,
+    cell: Arc<dyn AnyActor>,
+    link: Arc<ChildLink>,
+    /// The incarnation number we last saw start (or fail to).
+    number: u64,
+    restarts: u32,
+    backoff_attempt: u32,
+    started_at: Instant,
+    restart_pending: bool,
+}
+
+struct Intensity {
+    max: u32,
+    within: Duration,
+    recent: VecDeque<Instant>,
+}
+
+impl Intensity {
+    /// Records one restart; false when it exceeds the intensity.
+    fn allow(&mut self, now: Instant) -> bool {
+        while self.recent.front().is_some_and(|t| now.duration_since(*t) > self.within) {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(now);
+        self.recent.len() as u32 <= self.max
+    }
+}
+
+impl Supervisor {
+    /// Starts building a supervisor.
+    pub fn builder() -> SupervisorBuilder {
+        SupervisorBuilder::new()
+    }
+
+    /// A pool supervisor (OTP's `simple_one_for_one`): no children at
+    /// first; [`spawn_pooled`](ActorRef::spawn_pooled) starts one more from
+    /// `template` each call, restarted one-for-one, all stopped in parallel
+    /// when the pool stops.
+    pub fn pool(template: ChildSpec) -> SupervisorBuilder {
+        SupervisorBuilder { pool: Some(template), ..SupervisorBuilder::new() }
+    }
+
+    pub(crate) fn from_builder(builder: SupervisorBuilder) -> Self {
+        Supervisor {
+            strategy: if builder.pool.is_some() { Strategy::OneForOne } else { builder.strategy },
+            intensity: Intensity {
+                max: builder.max_restarts,
+                within: builder.within,
+                recent: VecDeque::new(),
+            },
+            initial: builder.children,
+            children: Vec::new(),
+            pool: builder.pool,
+            pool_seq: 0,
+        }
+    }
+
+    fn index_of(&self, id: ActorId) -> Option<usize> {
+        self.children.iter().position(|c| c.cell.shared().id == id)
+    }
+
+    /// Spawns a child from `spec` and waits until it runs.
+    async fn start_new(&mut self, ctx: &mut Context<Self>, spec: ChildSpec) -> Result<(), SupervisorError> {
+        if self.children.iter().any(|c| c.spec.name == spec.name) {
+            return Err(SupervisorError::NameTaken(spec.name.to_string()));
+        }
+        let me: Arc<dyn AnyActor> = ctx.myself().cell.clone();
+        let link = ChildLink::new(me.clone());
+        let options = SpawnOptions::new().name(spec.name.to_string());
+        let cell = (spec.start)(ctx.system(), options, me, link.clone());
+        let (number, outcome) = link.start_outcome(0).await;
+        let child = Child {
+            spec,
+            cell,
+            link,
+            number,
+            restarts: 0,
+            backoff_attempt: 0,
+            started_at: Instant::now(),
+            restart_pending: false,
+        };
+        match outcome {
+            Ok(()) => {
+                self.children.push(child);
+                Ok(())
+            }
+            Err(reason) => {
+                let name = child.spec.name.to_string();
+                stop_for_good(&child).await;
+                Err(SupervisorError::ChildStartFailed { name, reason })
+            }
+        }
+    }
+
+    /// A child's incarnation ended on its own: restart or forget it.
+    async fn on_exit(&mut self, ctx: &mut Context<Self>, index: usize, reason: StopReason) {
+        let restart = match self.children[index].spec.restart {
+            Restart::Permanent => true,
+            Restart::Transient => reason.is_abnormal(),
+            Restart::Temporary => false,
+        };
+        if !restart {
+            let child = self.children.remove(index);
+            stop_for_good(&child).await;
+            return;
+        }
+        if !self.intensity.allow(Instant::now()) {
+            self.escalate(ctx, reason).await;
+            return;
+        }
+        let range = match self.strategy {
+            Strategy::OneForOne => {
+                if !self.schedule_restart(ctx, index) {
+                    self.restart_now(ctx, index, reason).await;
+                }
+                return;
+            }
+            Strategy::OneForAll => 0..self.children.len(),
+            Strategy::RestForOne => index..self.children.len(),
+        };
+        // Group restart: the others stop, newest first, then all start in order.
+        for i in range.clone().rev() {
+            if i != index {
+                suspend(&self.children[i]).await;
+            }
+        }
+        let mut i = range.start;
+        let mut end = range.end;
+        while i < end {
+            if self.children[i].spec.restart == Restart::Temporary && i != index {
+                let child = self.children.remove(i);
+                stop_for_good(&child).await;
+                end -= 1;
+                continue;
+            }
+            if !self.restart_now(ctx, i, reason.clone()).await {
+                return; // escalated
+            }
+            i += 1;
+        }
+    }
+
+    /// One-for-one with a back-off: schedules the restart after the
+    /// child's delay. False if the child has no back-off (restart now).
+    fn schedule_restart(&mut self, ctx: &mut Context<Self>, index: usize) -> bool {
+        let child = &mut self.children[index];
+        let Some(backoff) = child.spec.backoff else { return false };
+        if child.started_at.elapsed() >= backoff.reset_after {
+            child.backoff_attempt = 0;
+        }
+        let delay = backoff.delay(child.backoff_attempt, random_fraction());
+        child.backoff_attempt += 1;
+        child.restart_pending = true;
+        let me = ctx.myself().clone();
+        let id = child.cell.shared().id;
+        ctx.spawn_tied(async move {
+            tokio::time::sleep(delay).await;
+            let notice = Notice(NoticeKind::RestartDue { child: id });
+            let _ = me.cell.shared.signals.push(Signal::Notice(notice));
+        });
+        true
+    }
+
+    /// Starts a new incarnation of child `index`, retrying failed starts
+    /// (each counts against the intensity). False if it escalated.
+    async fn restart_now(&mut self, ctx: &mut Context<Self>, index: usize, mut reason: StopReason) -> bool {
+        loop {
+            let child = &mut self.children[index];
+            child.restart_pending = false;
+            let _ = child.cell.shared().signals.push(Signal::Supervise(Command::Start));
+            let (number, outcome) = child.link.start_outcome(child.number).await;
+            child.number = number;
+            child.restarts += 1;
+            match outcome {
+                Ok(()) => {
+                    child.started_at = Instant::now();
+                    let shared = child.cell.shared();
+                    tracing::info!(child = %shared.id, name = %child.spec.name, attempt = child.restarts, %reason, "child restarted");
+                    ctx.system().events().publish(ActorRestarted {
+                        id: shared.id,
+                        attempt: child.restarts,
+                        reason,
+                    });
+                    return true;
+                }
+                Err(failed) => {
+                    tracing::warn!(name = %child.spec.name, reason = %failed, "child failed to restart");
+                    if !self.intensity.allow(Instant::now()) {
+                        self.escalate(ctx, failed).await;
+                        return false;
+                    }
+                    if self.strategy == Strategy::OneForOne && self.schedule_restart(ctx, index) {
+                        return true;
+                    }
+                    reason = failed;
+                }
+            }
+        }
+    }
+
+    /// Too many restarts: stop every child, newest first, then ourselves.
+    async fn escalate(&mut self, ctx: &mut Context<Self>, reason: StopReason) {
+        tracing::error!(%reason, "restart intensity exceeded; supervisor gives up");
+        self.stop_all().await;
+        let id = ctx.id();
+        ctx.system().events().publish(SupervisorEscalated { id, reason });
+        ctx.stop_with(StopReason::Escalated);
+    }
+
+    /// Stops every child for good: newest first, or all at once for a pool.
+    async fn stop_all(&mut self) {
+        let children: Vec<Child> = self.children.drain(..).collect();
+        if self.pool.is_some() {
+            futures_util::future::join_all(children.iter().map(stop_for_good)).await;
+        } else {
+            for child in children.iter().rev() {
+                stop_for_good(child).await;
+            }
+        }
+    }
+
+    async fn snapshot(&self, me: ActorRef<Supervisor>) -> TreeSnapshot {
+        let mut node = TreeSnapshot::of(&me.cell.shared, me.mailbox_len(), 0);
+        for child in &self.children {
+            let nested = child.cell.clone().into_any().downcast::<ActorCell<Supervisor>>();
+            let snap = match nested {
+                Ok(cell) => Box::pin(ActorRef::from_cell(cell).snapshot()).await.ok(),
+                Err(_) => None,
+            };
+            let mut snap = snap.unwrap_or_else(|| {
+                TreeSnapshot::of(child.cell.shared(), child.cell.mailbox_len(), child.restarts)
+            });
+            snap.restarts = child.restarts;
+            snap.name = Some(child.spec.name.to_string());
+            node.children.push(snap);
+        }
+        node
+    }
+}
+
+/// Ends the running incarnation for a group restart, by the child's
+/// shutdown policy, and waits until it is down.
+async fn suspend(child: &Child) {
+    let signals = &child.cell.shared().signals;
+    match child.spec.shutdown {
+        Shutdown::Brutal => signals.kill(),
+        _ => {
+            let _ = signals.push(Signal::Supervise(Command::Suspend));
+        }
+    }
+    if let Shutdown::Timeout(limit) = child.spec.shutdown {
+        if tokio::time::timeout(limit, child.link.down()).await.is_err() {
+            signals.kill();
+        }
+    }
+    child.link.down().await;
+}
+
+/// Stops a child for good, by its shutdown policy.
+async fn stop_for_good(child: &Child) {
+    let shared = child.cell.shared();
+    let _ = shared.signals.push(Signal::Supervise(Command::Stop(StopReason::Shutdown)));
+    match child.spec.shutdown {
+        Shutdown::Brutal => shared.signals.kill(),
+        Shutdown::Timeout(limit) => {
+            if tokio::time::timeout(limit, shared.wait_for_stop()).await.is_err() {
+                tracing::warn!(name = %child.spec.name, "child ignored stop; killing it");
+                shared.signals.kill();
+            }
+        }
+        Shutdown::Infinity => {}
+    }
+    shared.wait_for_stop().await;
+}
+
+/// A number in 0..1 for back-off jitter, from the OS's randomness.
+fn random_fraction() -> f64 {
+    (uuid::Uuid::new_v4().as_u128() as u64 >> 11) as f64 / (1u64 << 53) as f64
+}
+
+impl Actor for Supervisor {
+    async fn on_start(&mut self, ctx: &mut Context<Self>) -> Result<(), ActorError> {
+        for spec in std::mem::take(&mut self.initial) {
+            if let Err(err) = self.start_new(ctx, spec).await {
+                self.stop_all().await;
+                return Err(ActorError::from(err));
+            }
+        }
+        Ok(())
+    }
+
+    async fn on_stop(&mut self, _ctx: &mut Context<Self>, _reason: &StopReason) {
+        self.stop_all().await;
+    }
+
+    async fn __supervision(&mut self, ctx: &mut Context<Self>, notice: Notice) {
+        match notice.0 {
+            NoticeKind::Exited { child, number } => {
+                let Some(index) = self.index_of(child) else { return };
+                if self.children[index].number != number || self.children[index].restart_pending {
+                    return; // about an incarnation already dealt with
+                }
+                let Phase::Down { reason, .. } = self.children[index].link.phase() else { return };
+                self.on_exit(ctx, index, reason).await;
+            }
+            NoticeKind::RestartDue { child } => {
+                if let Some(index) = self.index_of(child) {
+                    if self.children[index].restart_pending {
+                        let reason = match self.children[index].link.phase() {
+                            Phase::Down { reason, .. } => reason,
+                            _ => StopReason::Shutdown,
+                        };
+                        self.restart_now(ctx, index, reason).await;
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for Supervisor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.children.iter().map(|c| &*c.spec.name).collect();
+        f.debug_struct("Supervisor").field("strategy", &self.strategy).field("children", &names).finish()
+    }
+}
+
+/// Waits until a freshly spawned supervisor has started its children.
+pub(crate) async fn started(sup: &ActorRef<Supervisor>) -> Result<(), SupervisorError> {
+    if sup.ask(Ping).await.is_ok() {
+        return Ok(());
+    }
+    match sup.wait_for_stop().await {
+        StopReason::StartFailed(err) => {
+            Err(err.source().downcast_ref::<SupervisorError>().cloned().unwrap_or(SupervisorError::Stopped))
+        }
+        _ => Err(SupervisorError::Stopped),
+    }
+}
+
+// ---- the supervisor's messages (its API is on `ActorRef<Supervisor>`) ----
+
+pub(crate) struct Ping;
+impl Message for Ping {
+    type Reply = ();
+}
+impl Handler<Ping> for Supervisor {
+    async fn handle(&mut self, _: Ping, _ctx: &mut Context<Self>) {}
+}
+
+pub(crate) struct GetChild(pub(crate) String);
+impl Message for GetChild {
+    type Reply = Result<Arc<dyn AnyActor>, SupervisorError>;
+}
+impl Handler<GetChild> for Supervisor {
+    async fn handle(
+        &mut self,
+        msg: GetChild,
+        _ctx: &mut Context<Self>,
+    ) -> Result<Arc<dyn AnyActor>, SupervisorError> {
+        let child = self.children.iter().find(|c| *c.spec.name == msg.0);
+        child.map(|c| c.cell.clone()).ok_or(SupervisorError::NoSuchChild(msg.0))
+    }
+}
+
+pub(crate) struct StartChild(pub(crate) ChildSpec);
+impl Message for StartChild {
+    type Reply = Result<(), SupervisorError>;
+}
+impl Handler<StartChild> for Supervisor {
+    async fn handle(&mut self, msg: StartChild, ctx: &mut Context<Self>) -> Result<(), SupervisorError> {
+        self.start_new(ctx, msg.0).await
+    }
+}
+
+pub(crate) struct TerminateChild(pub(crate) String);
+impl Message for TerminateChild {
+    type Reply = Result<(), SupervisorError>;
+}
+impl Handler<TerminateChild> for Supervisor {
+    async fn handle(&mut self, msg: TerminateChild, _ctx: &mut Context<Self>) -> Result<(), SupervisorError> {
+        let index = self.children.iter().position(|c| *c.spec.name == msg.0);
+        let index = index.ok_or(SupervisorError::NoSuchChild(msg.0))?;
+        let child = self.children.remove(index);
+        stop_for_good(&child).await;
+        Ok(())
+    }
+}
+
+pub(crate) struct SpawnPooled;
+impl Message for SpawnPooled {
+    type Reply = Result<String, SupervisorError>;
+}
+impl Handler<SpawnPooled> for Supervisor {
+    async fn handle(&mut self, _: SpawnPooled, ctx: &mut Context<Self>) -> Result<String, SupervisorError> {
+        let template = self.pool.as_ref().ok_or(SupervisorError::NotAPool)?;
+        self.pool_seq += 1;
+        let name = format!("{}-{}", template.name, self.pool_seq);
+        let spec = template.with_name(name.clone());
+        self.start_new(ctx, spec).await?;
+        Ok(name)
+    }
+}
+
+pub(crate) struct Snapshot;
+impl Message for Snapshot {
+    type Reply = TreeSnapshot;
+}
+impl Handler<Snapshot> for Supervisor {
+    async fn handle(&mut self, _: Snapshot, ctx: &mut Context<Self>) -> TreeSnapshot {
+        self.snapshot(ctx.myself().clone()).await
+    }
+}
