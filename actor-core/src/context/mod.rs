@@ -53,6 +53,9 @@ struct Extras<A: Actor> {
     lifecycle: Option<CancellationToken>,
     /// Subscriptions made since the actor loop last looked.
     new_sources: Vec<Box<dyn EventSource<A>>>,
+    /// Children a supervisor stops by its own policies; stopped here only
+    /// if the supervisor's incarnation ends without doing it (killed).
+    supervised: Vec<Arc<dyn AnyActor>>,
 }
 
 impl<A: Actor> Default for Extras<A> {
@@ -63,6 +66,7 @@ impl<A: Actor> Default for Extras<A> {
             watchers: Vec::new(),
             lifecycle: None,
             new_sources: Vec::new(),
+            supervised: Vec::new(),
         }
     }
 }
@@ -249,6 +253,16 @@ impl<A: Actor> Context<A> {
 
     pub(crate) fn take_children(&mut self) -> Vec<Arc<dyn AnyActor>> {
         self.extras.as_mut().map(|x| std::mem::take(&mut x.children)).unwrap_or_default()
+    }
+
+    pub(crate) fn add_supervised(&mut self, child: Arc<dyn AnyActor>) {
+        let supervised = &mut self.extras().supervised;
+        supervised.retain(|c| c.shared().is_alive());
+        supervised.push(child);
+    }
+
+    pub(crate) fn take_supervised(&mut self) -> Vec<Arc<dyn AnyActor>> {
+        self.extras.as_mut().map(|x| std::mem::take(&mut x.supervised)).unwrap_or_default()
     }
 
     pub(crate) fn take_watchers(&mut self) -> Vec<Arc<dyn AnyActor>> {

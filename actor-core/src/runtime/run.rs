@@ -106,6 +106,14 @@ pub(crate) async fn incarnation<A: Actor>(
         // Children spawned by on_stop itself.
         stop_children(ctx, lane.is_killed(), lane).await;
     }
+    // A supervisor stops its children in on_stop; if that did not run (it
+    // was killed), they go now, at once.
+    for child in ctx.take_supervised() {
+        let signals = &child.shared().signals;
+        let _ = signals.push(Signal::Supervise(Command::Stop(StopReason::Shutdown)));
+        signals.kill();
+        child.shared().wait_for_stop().await;
+    }
     drop(actor);
     if final_stop {
         Ended::Final(reason)

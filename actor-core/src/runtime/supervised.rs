@@ -29,9 +29,13 @@ pub(crate) async fn run_supervised<A: Actor>(
         number += 1;
         lane.clear_kill();
         link.set(Phase::Starting);
+        let ran = std::sync::atomic::AtomicBool::new(false);
         let ended = match std::panic::catch_unwind(AssertUnwindSafe(|| factory())) {
             Ok(actor) => {
-                let running = || link.set(Phase::Running(number));
+                let running = || {
+                    ran.store(true, std::sync::atomic::Ordering::Relaxed);
+                    link.set(Phase::Running(number));
+                };
                 incarnation(actor, &mut ctx, &mut mailbox, Closing::OnFinalStop, running).await
             }
             Err(panic) => Ended::Stopped(panicked(panic, "factory")),
@@ -48,7 +52,11 @@ pub(crate) async fn run_supervised<A: Actor>(
             }
             Ended::Stopped(reason) => {
                 link.set(Phase::Down { number, reason: reason.clone() });
-                link.tell_supervisor(cell.shared.id, number);
+                // A failed start is seen by the supervisor that asked for
+                // it; only a running incarnation's end is news.
+                if ran.load(std::sync::atomic::Ordering::Relaxed) {
+                    link.tell_supervisor(cell.shared.id, number);
+                }
                 Some(reason)
             }
         };

@@ -100,6 +100,7 @@ impl Supervisor {
         let link = ChildLink::new(me.clone());
         let options = SpawnOptions::new().name(spec.name.to_string());
         let cell = (spec.start)(ctx.system(), options, me, link.clone());
+        ctx.add_supervised(cell.clone());
         let (number, outcome) = link.start_outcome(0).await;
         let child = Child {
             spec,
