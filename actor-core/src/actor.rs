@@ -69,7 +69,7 @@ pub trait Actor: Send + Sized + 'static {
     fn __supervision(
         &mut self,
         ctx: &mut Context<Self>,
-        notice: crate::supervision::Notice,
+        notice: crate::runtime::link::Notice,
     ) -> impl Future<Output = ()> + Send {
         let _ = (ctx, notice);
         async {}

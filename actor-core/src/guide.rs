@@ -9,3 +9,6 @@ pub mod actors {}
 
 #[doc = include_str!("../../docs/events.md")]
 pub mod events {}
+
+#[doc = include_str!("../../docs/ARCHITECTURE.md")]
+pub mod architecture {}

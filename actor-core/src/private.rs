@@ -6,14 +6,17 @@
 
 pub use crate::{Actor, ActorRef, AskRequest, Context, Event, Handler, MailboxCapacity, Message};
 
-/// `#[derive(Event)]` bounds its impl on this instead of letting `Event`'s
-/// `Clone` supertrait fail, so a type that is not `Clone` gets one error
-/// that names the fix, at the type's name.
+/// "Is `Clone`", with a diagnostic for `#[derive(Event)]`: a type that is
+/// not `Clone` gets one error, at its name, that says what to add (instead
+/// of the bare "`Clone` is not satisfied" of `Event`'s supertrait).
 #[diagnostic::on_unimplemented(
     message = "`#[derive(Event)]` needs `{Self}` to be `Clone`",
     label = "`{Self}` is not `Clone`",
     note = "events are cloned for each subscriber: add `#[derive(Clone)]` to `{Self}` (or `impl Clone for {Self}`)"
 )]
-pub trait EventClone: Clone {}
+pub trait EventClone {}
 
-impl<T: Clone> EventClone for T {}
+impl<T: Clone + ?Sized> EventClone for T {}
+
+/// Referenced by `#[derive(Event)]` as `const _: fn() = assert_event_clone::<T>;`.
+pub fn assert_event_clone<T: EventClone + ?Sized>() {}

@@ -13,7 +13,7 @@ use crate::address::SendError;
 use crate::mailbox::envelope::{Ask, Tell};
 use crate::mailbox::signal::SignalLane;
 use crate::mailbox::MailboxSender;
-use crate::supervision::Notice;
+use crate::runtime::link::Notice;
 use crate::{Actor, ActorId, ActorSystem, Handler, Message, StopReason, Terminated};
 
 /// A signal: travels in the signal lane, ahead of user messages.

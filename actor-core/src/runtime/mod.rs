@@ -1,6 +1,7 @@
 //! Spawning actors and running them: one tokio task per actor.
 
 pub(crate) mod cell;
+pub(crate) mod link;
 pub(crate) mod run;
 pub(crate) mod supervised;
 
@@ -29,7 +30,7 @@ pub(crate) fn spawn_supervised<A: Actor>(
     factory: supervised::Factory<A>,
     options: SpawnOptions,
     supervisor: Arc<dyn AnyActor>,
-    link: Arc<crate::supervision::link::ChildLink>,
+    link: Arc<crate::runtime::link::ChildLink>,
 ) -> ActorRef<A> {
     spawn_task_with(system, options, Some(supervisor), move |ctx, receiver| {
         supervised::run_supervised(factory, ctx, receiver, link)

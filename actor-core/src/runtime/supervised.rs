@@ -8,8 +8,8 @@ use std::task::Poll;
 
 use crate::mailbox::MailboxReceiver;
 use crate::runtime::cell::{Command, Signal};
+use crate::runtime::link::{ChildLink, Phase};
 use crate::runtime::run::{finish, incarnation, panicked, Closing, Ended};
-use crate::supervision::link::{ChildLink, Phase};
 use crate::{Actor, Context, StopReason};
 
 /// Makes a fresh actor state for each incarnation.

@@ -48,14 +48,14 @@
 //! # Ok(()) }
 //! ```
 
-pub(crate) mod link;
 mod snapshot;
 mod spec;
 mod supervisor;
 
 use std::time::Duration;
 
-pub use link::Notice;
+#[doc(hidden)]
+pub use crate::runtime::link::Notice;
 pub use snapshot::TreeSnapshot;
 pub use spec::{Backoff, ChildSpec, Restart, Shutdown};
 pub use supervisor::Supervisor;

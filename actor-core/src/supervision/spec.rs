@@ -5,9 +5,9 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::link::ChildLink;
 use super::{Supervisor, SupervisorBuilder};
 use crate::runtime::cell::AnyActor;
+use crate::runtime::link::ChildLink;
 use crate::{runtime, Actor, ActorSystem, SpawnOptions};
 
 /// When a child that stopped is restarted (OTP restart types).

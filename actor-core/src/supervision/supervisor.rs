@@ -6,12 +6,12 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::link::{ChildLink, Notice, NoticeKind, Phase};
 use super::snapshot::TreeSnapshot;
 use super::spec::{ChildSpec, Restart, Shutdown};
 use super::{Strategy, SupervisorBuilder, SupervisorError};
 use crate::events::{ActorRestarted, SupervisorEscalated};
 use crate::runtime::cell::{ActorCell, AnyActor, Command, Signal};
+use crate::runtime::link::{ChildLink, Notice, NoticeKind, Phase};
 use crate::{Actor, ActorError, ActorId, ActorRef, Context, Handler, Message, SpawnOptions, StopReason};
 
 /// A supervisor: an ordinary actor with an ordinary address, so it can be
