@@ -12,3 +12,6 @@ pub mod events {}
 
 #[doc = include_str!("../../docs/ARCHITECTURE.md")]
 pub mod architecture {}
+
+#[doc = include_str!("../../docs/supervision.md")]
+pub mod supervision {}

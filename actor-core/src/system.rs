@@ -178,7 +178,7 @@ impl ActorSystem {
     /// [`LookupError::WrongType`] if it is not an `A`.
     pub fn lookup<A: Actor>(&self, name: &str) -> Result<ActorRef<A>, LookupError> {
         let found = self.inner.registry.lookup(name)?;
-        let type_name = found.shared().type_name;
+        let type_name = found.shared().short_type();
         match found.into_any().downcast::<ActorCell<A>>() {
             Ok(cell) => Ok(ActorRef::from_cell(cell)),
             Err(_) => Err(LookupError::WrongType {

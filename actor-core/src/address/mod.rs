@@ -14,7 +14,7 @@ pub use error::{AskError, SendError};
 pub use recipient::Recipient;
 
 use crate::mailbox::envelope::Tell;
-use crate::runtime::cell::ActorCell;
+use crate::runtime::cell::{ActorCell, MessageSink};
 use crate::{Actor, ActorId, Handler, Message, StopReason};
 
 /// The typed address of an actor: send it messages, watch it, stop it.
@@ -73,8 +73,13 @@ impl<A: Actor> ActorRef<A> {
         A: Handler<M>,
         M: Message,
     {
-        let sent = self.cell.mailbox.send(msg, |m| Box::new(Tell(m))).await;
-        sent.inspect_err(|e| self.cell.refused::<M>(e.is_closed()))
+        // The fast path needs no future state; waiting for space (rare) is
+        // boxed, which keeps this future, and every handler that sends,
+        // small enough to run without an allocation.
+        match self.try_tell(msg) {
+            Err(SendError::Full(msg)) => MessageSink::tell_wait(&*self.cell, msg).await,
+            other => other,
+        }
     }
 
     /// Sends `msg` if there is space now, without waiting.
@@ -213,7 +218,7 @@ impl<A: Actor> fmt::Debug for ActorRef<A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let shared = &self.cell.shared;
         let mut d = f.debug_struct("ActorRef");
-        d.field("id", &shared.id).field("type", &shared.type_name);
+        d.field("id", &shared.id).field("type", &shared.short_type());
         if let Some(name) = &shared.name {
             d.field("name", name);
         }

@@ -3,6 +3,11 @@
 
 use std::any::Any;
 
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{ready, Context as TaskContext, Poll};
+
+use pin_project_lite::pin_project;
 use stackfuture::StackFuture;
 use tokio::sync::oneshot;
 
@@ -56,10 +61,7 @@ pub(crate) struct Ask<M: Message> {
 
 impl<A: Handler<M>, M: Message> Deliver<A> for Tell<M> {
     fn deliver<'a>(self: Box<Self>, actor: &'a mut A, ctx: &'a mut Context<A>) -> HandleFuture<'a> {
-        let fut = actor.handle(self.0, ctx);
-        HandleFuture::from_or_box(async move {
-            fut.await;
-        })
+        HandleFuture::from_or_box(Discard { handling: actor.handle(self.0, ctx) })
     }
 
     fn message_type(&self) -> &'static str {
@@ -74,12 +76,7 @@ impl<A: Handler<M>, M: Message> Deliver<A> for Tell<M> {
 impl<A: Handler<M>, M: Message> Deliver<A> for Ask<M> {
     fn deliver<'a>(self: Box<Self>, actor: &'a mut A, ctx: &'a mut Context<A>) -> HandleFuture<'a> {
         let Ask { msg, reply } = *self;
-        let fut = actor.handle(msg, ctx);
-        HandleFuture::from_or_box(async move {
-            // The asker may have given up (timeout, dropped future): the
-            // handler still ran, the reply has nowhere to go.
-            let _ = reply.send(fut.await);
-        })
+        HandleFuture::from_or_box(Answer { handling: actor.handle(msg, ctx), reply: Some(reply) })
     }
 
     fn message_type(&self) -> &'static str {
@@ -88,5 +85,47 @@ impl<A: Handler<M>, M: Message> Deliver<A> for Ask<M> {
 
     fn into_message_any(self: Box<Self>) -> Box<dyn Any + Send> {
         Box::new((self.msg, self.reply))
+    }
+}
+
+pin_project! {
+    /// Runs a handler and drops its reply (a tell). Polls through, so the
+    /// handler's future is stored once, not twice as an `async` wrapper
+    /// would.
+    struct Discard<F> {
+        #[pin]
+        handling: F,
+    }
+}
+
+impl<F: Future> Future for Discard<F> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<()> {
+        self.project().handling.poll(cx).map(drop)
+    }
+}
+
+pin_project! {
+    /// Runs a handler and sends its reply to the asker (an ask).
+    struct Answer<F: Future> {
+        #[pin]
+        handling: F,
+        reply: Option<oneshot::Sender<F::Output>>,
+    }
+}
+
+impl<F: Future> Future for Answer<F> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<()> {
+        let this = self.project();
+        let value = ready!(this.handling.poll(cx));
+        if let Some(reply) = this.reply.take() {
+            // The asker may have given up (timeout, dropped future): the
+            // handler still ran, the reply has nowhere to go.
+            let _ = reply.send(value);
+        }
+        Poll::Ready(())
     }
 }

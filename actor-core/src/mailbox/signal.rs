@@ -20,14 +20,38 @@ pub(crate) struct SignalLane<T> {
 }
 
 struct Queue<T> {
-    items: VecDeque<T>,
+    /// Most actors see one signal at a time (a stop, a watch notice): it
+    /// waits here, without allocating; more go to `more`.
+    first: Option<T>,
+    more: VecDeque<T>,
     closed: bool,
+}
+
+/// The signals taken from a lane, in the order they were pushed.
+pub(crate) struct Taken<T> {
+    first: Option<T>,
+    more: VecDeque<T>,
+}
+
+impl<T> Iterator for Taken<T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        self.first.take().or_else(|| self.more.pop_front())
+    }
+}
+
+impl<T> Taken<T> {
+    #[cfg(test)]
+    fn into_vec(self) -> Vec<T> {
+        self.collect()
+    }
 }
 
 impl<T> SignalLane<T> {
     pub(crate) fn new() -> Self {
         SignalLane {
-            queue: Mutex::new(Queue { items: VecDeque::new(), closed: false }),
+            queue: Mutex::new(Queue { first: None, more: VecDeque::new(), closed: false }),
             flags: AtomicU8::new(0),
             waker: AtomicWaker::new(),
         }
@@ -41,7 +65,11 @@ impl<T> SignalLane<T> {
             if queue.closed {
                 return Err(signal);
             }
-            queue.items.push_back(signal);
+            if queue.first.is_none() && queue.more.is_empty() {
+                queue.first = Some(signal);
+            } else {
+                queue.more.push_back(signal);
+            }
             // Set under the lock: `take` clears it under the same lock, so a
             // pushed signal is never left behind a cleared flag.
             self.flags.fetch_or(PENDING, Ordering::Release);
@@ -71,18 +99,18 @@ impl<T> SignalLane<T> {
     }
 
     /// Takes every queued signal.
-    pub(crate) fn take(&self) -> VecDeque<T> {
+    pub(crate) fn take(&self) -> Taken<T> {
         let mut queue = self.queue.lock();
         self.flags.fetch_and(!PENDING, Ordering::AcqRel);
-        std::mem::take(&mut queue.items)
+        Taken { first: queue.first.take(), more: std::mem::take(&mut queue.more) }
     }
 
     /// Refuses further signals and returns those still queued.
-    pub(crate) fn close(&self) -> VecDeque<T> {
+    pub(crate) fn close(&self) -> Taken<T> {
         let mut queue = self.queue.lock();
         queue.closed = true;
         self.flags.fetch_and(!PENDING, Ordering::AcqRel);
-        std::mem::take(&mut queue.items)
+        Taken { first: queue.first.take(), more: std::mem::take(&mut queue.more) }
     }
 
     /// Registers the actor task to be woken by the next signal. Check
@@ -183,7 +211,7 @@ mod loom_tests {
             let accepted = pusher.join().unwrap();
             // Either the signal got in before the close and was drained, or
             // it was refused; it is never accepted and then lost.
-            assert_eq!(accepted, drained.len() == 1);
+            assert_eq!(accepted, drained.count() == 1);
         });
     }
 }
@@ -198,16 +226,27 @@ mod tests {
         lane.push(1).unwrap();
         lane.kill();
         assert!(lane.has_work());
-        assert_eq!(lane.take(), VecDeque::from([1]));
+        assert_eq!(lane.take().into_vec(), vec![1]);
         assert!(lane.has_work(), "kill stays set");
         assert!(lane.is_killed());
+    }
+
+    #[test]
+    fn signals_come_out_in_push_order() {
+        let lane = SignalLane::new();
+        for n in 0..5 {
+            lane.push(n).unwrap();
+        }
+        assert_eq!(lane.take().into_vec(), vec![0, 1, 2, 3, 4]);
+        lane.push(5).unwrap();
+        assert_eq!(lane.take().into_vec(), vec![5]);
     }
 
     #[test]
     fn closed_lane_hands_signals_back() {
         let lane = SignalLane::new();
         lane.push(1).unwrap();
-        assert_eq!(lane.close(), VecDeque::from([1]));
+        assert_eq!(lane.close().into_vec(), vec![1]);
         assert_eq!(lane.push(2), Err(2));
         assert!(!lane.has_work());
     }

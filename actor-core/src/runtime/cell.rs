@@ -75,6 +75,11 @@ impl ActorShared {
         }
     }
 
+    /// The actor's type without its module path.
+    pub(crate) fn short_type(&self) -> &'static str {
+        crate::runtime::short_type_name(self.type_name)
+    }
+
     pub(crate) fn is_alive(&self) -> bool {
         self.reason.get().is_none()
     }

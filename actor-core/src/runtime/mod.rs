@@ -44,7 +44,7 @@ fn spawn_task_with<A: Actor, F: std::future::Future<Output = ()> + Send + 'stati
     task: impl FnOnce(Context<A>, mailbox::MailboxReceiver<A>) -> F,
 ) -> ActorRef<A> {
     let id = system.next_actor_id();
-    let type_name = short_type_name(std::any::type_name::<A>());
+    let type_name = std::any::type_name::<A>();
     let (sender, receiver) = mailbox::channel(options.capacity.unwrap_or(A::MAILBOX));
     let cell = Arc::new(ActorCell {
         shared: ActorShared::new(id, options.name, type_name, system.clone()),
@@ -54,11 +54,19 @@ fn spawn_task_with<A: Actor, F: std::future::Future<Output = ()> + Send + 'stati
     let root = parent.is_none();
     system.track(cell, root);
     let span = match &actor_ref.cell.shared.name {
-        Some(name) => tracing::debug_span!("actor", %id, actor = type_name, name = &**name),
-        None => tracing::debug_span!("actor", %id, actor = type_name),
+        Some(name) => {
+            tracing::debug_span!("actor", %id, actor = short_type_name(type_name), name = &**name)
+        }
+        None => tracing::debug_span!("actor", %id, actor = short_type_name(type_name)),
     };
     let ctx = Context::new(actor_ref.clone(), parent);
-    system.spawn_task(task(ctx, receiver).instrument(span));
+    // An actor's span is entered on every poll; skip it when nobody
+    // records spans at this level.
+    if span.is_disabled() {
+        system.spawn_task(task(ctx, receiver));
+    } else {
+        system.spawn_task(task(ctx, receiver).instrument(span));
+    }
     actor_ref
 }
 

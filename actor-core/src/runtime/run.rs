@@ -66,7 +66,7 @@ pub(crate) async fn incarnation<A: Actor>(
             let shared = &cell.shared;
             shared.system.events().actor_started(|| ActorStarted {
                 id: shared.id,
-                actor_type: shared.type_name,
+                actor_type: shared.short_type(),
                 name: shared.name.clone(),
             });
             let served = AssertUnwindSafe(serve(&mut actor, ctx, mailbox, lane)).catch_unwind().await;
@@ -178,7 +178,7 @@ async fn serve<A: Actor>(
             if let Poll::Ready(Some(envelope)) = mailbox.poll_recv(cx) {
                 return Poll::Ready(Next::Message(envelope));
             }
-            if !events_first {
+            if !events_first && !sources.is_empty() {
                 if let Some(index) = poll_sources(&mut sources, cx) {
                     return Poll::Ready(Next::Event(index));
                 }

@@ -195,7 +195,7 @@ impl ActorRef<Supervisor> {
     /// [`SupervisorError::Stopped`] if the supervisor is not running.
     pub async fn child<A: Actor>(&self, name: &str) -> Result<ActorRef<A>, SupervisorError> {
         let cell = self.ask(supervisor::GetChild(name.to_owned())).await??;
-        let found = cell.shared().type_name;
+        let found = cell.shared().short_type();
         cell.into_any().downcast::<ActorCell<A>>().map(ActorRef::from_cell).map_err(|_| {
             SupervisorError::WrongType {
                 name: name.to_owned(),

@@ -31,7 +31,7 @@ impl TreeSnapshot {
         TreeSnapshot {
             name: shared.name.as_deref().map(str::to_owned),
             id: shared.id,
-            actor_type: shared.type_name,
+            actor_type: shared.short_type(),
             restarts,
             mailbox_len,
             children: Vec::new(),
