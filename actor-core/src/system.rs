@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
-use tokio_util::task::TaskTracker;
+use tokio::sync::Notify;
 
 use crate::events::{DeadLetter, EventStream};
 use crate::registry::{LookupError, RegisterError, Registry};
@@ -44,7 +44,8 @@ struct Inner {
     node: NodeId,
     next_seq: AtomicU64,
     actors: Mutex<Table>,
-    tasks: TaskTracker,
+    /// Woken when the last live actor leaves the table.
+    emptied: Notify,
     registry: Registry,
     events: EventStream,
     dead_letters: AtomicU64,
@@ -70,7 +71,7 @@ impl ActorSystem {
                 node: NodeId::random(),
                 next_seq: AtomicU64::new(1),
                 actors: Mutex::new(Table::default()),
-                tasks: TaskTracker::new(),
+                emptied: Notify::new(),
                 registry: Registry::default(),
                 events: EventStream::new(),
                 dead_letters: AtomicU64::new(0),
@@ -129,9 +130,15 @@ impl ActorSystem {
             shared.stop(StopReason::Shutdown);
             shared.wait_for_stop().await;
         }
-        self.inner.tasks.close();
-        self.inner.tasks.wait().await;
-        self.inner.tasks.reopen();
+        // Actors spawned while the roots were stopping stop at once (see
+        // `track`); wait for them too.
+        loop {
+            let emptied = self.inner.emptied.notified();
+            if self.actor_count() == 0 {
+                break;
+            }
+            emptied.await;
+        }
         self.inner.events.close();
     }
 
@@ -221,11 +228,15 @@ impl ActorSystem {
     }
 
     pub(crate) fn untrack(&self, id: ActorId) {
-        self.inner.actors.lock().live.remove(&id.sequence());
+        let mut table = self.inner.actors.lock();
+        table.live.remove(&id.sequence());
+        if table.live.is_empty() {
+            self.inner.emptied.notify_waiters();
+        }
     }
 
     pub(crate) fn spawn_task(&self, task: impl Future<Output = ()> + Send + 'static) {
-        self.inner.tasks.spawn(task);
+        tokio::spawn(task);
     }
 
     pub(crate) fn registry(&self) -> &Registry {
