@@ -1,0 +1,274 @@
+//! Restart intensity, a sliding window: more than `max` restarts within
+//! `within` stops every child (newest first) and then the supervisor, with
+//! `StopReason::Escalated` and a `SupervisorEscalated` fact. Restarts older
+//! than the window are forgotten; a group restart counts once; each failed
+//! restart attempt counts again.
+
+mod common;
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use actor_core::events::{ActorRestarted, SupervisorEscalated};
+use actor_core::prelude::*;
+use actor_core::supervision::{ChildSpec, Strategy, Supervisor, SupervisorError};
+use common::{Boom, Log};
+
+/// Keeps what it is sent; logs its start and stop.
+struct Svc {
+    label: &'static str,
+    log: Log,
+    items: Vec<u64>,
+}
+
+impl Actor for Svc {
+    async fn on_start(&mut self, _ctx: &mut Context<Self>) -> Result<(), ActorError> {
+        self.log.push(format!("{} start", self.label));
+        Ok(())
+    }
+
+    async fn on_stop(&mut self, _ctx: &mut Context<Self>, reason: &StopReason) {
+        self.log.push(format!("{} stop: {reason}", self.label));
+    }
+}
+
+struct Push(u64);
+impl Message for Push {
+    type Reply = ();
+}
+impl Handler<Push> for Svc {
+    async fn handle(&mut self, msg: Push, _ctx: &mut Context<Self>) {
+        self.items.push(msg.0);
+    }
+}
+
+struct Items;
+impl Message for Items {
+    type Reply = Vec<u64>;
+}
+impl Handler<Items> for Svc {
+    async fn handle(&mut self, _: Items, _ctx: &mut Context<Self>) -> Vec<u64> {
+        self.items.clone()
+    }
+}
+
+impl Handler<Boom> for Svc {
+    async fn handle(&mut self, msg: Boom, _ctx: &mut Context<Self>) -> u64 {
+        panic!("{}", msg.0);
+    }
+}
+
+fn svc(label: &'static str, log: &Log) -> impl Fn() -> Svc + Send + Sync + 'static {
+    let log = log.clone();
+    move || Svc { label, log: log.clone(), items: Vec::new() }
+}
+
+/// One-for-one over "a", "b", "c", at most `max` restarts within 10 s.
+async fn abc(system: &ActorSystem, log: &Log, max: u32) -> (ActorRef<Supervisor>, [ActorRef<Svc>; 3]) {
+    let sup = Supervisor::builder()
+        .max_restarts(max, Duration::from_secs(10))
+        .child(ChildSpec::new("a", svc("a", log)))
+        .child(ChildSpec::new("b", svc("b", log)))
+        .child(ChildSpec::new("c", svc("c", log)))
+        .spawn(system)
+        .await
+        .expect("supervisor starts");
+    let a = sup.child::<Svc>("a").await.unwrap();
+    let b = sup.child::<Svc>("b").await.unwrap();
+    let c = sup.child::<Svc>("c").await.unwrap();
+    (sup, [a, b, c])
+}
+
+#[tokio::test(start_paused = true)]
+async fn more_than_max_restarts_escalates_stopping_children_newest_first() {
+    let system = ActorSystem::new();
+    let log = Log::default();
+    let (sup, [a, b, c]) = abc(&system, &log, 2).await;
+    let mut restarts = system.events().subscribe::<ActorRestarted>();
+    let mut escalations = system.events().subscribe::<SupervisorEscalated>();
+
+    for n in 1..=2 {
+        let _ = b.ask(Boom("b fails")).await;
+        assert_eq!(restarts.recv().await.unwrap().attempt, n, "restart {n} is within the intensity");
+    }
+    assert!(sup.is_alive());
+    let _ = b.ask(Boom("once too often")).await;
+
+    assert_eq!(sup.wait_for_stop().await, StopReason::Escalated);
+    let fact = escalations.recv().await.expect("an escalation fact");
+    assert_eq!((fact.id, fact.reason), (sup.id(), StopReason::Panicked("once too often".into())));
+    assert!(restarts.try_recv().is_none(), "no third restart");
+    assert_eq!(
+        log.entries()[7..],
+        ["b stop: panicked: once too often", "c stop: shutdown", "a stop: shutdown"],
+        "the others stopped newest first"
+    );
+    assert_eq!(a.wait_for_stop().await, StopReason::Shutdown);
+    assert_eq!(b.wait_for_stop().await, StopReason::Panicked("once too often".into()));
+    assert_eq!(c.wait_for_stop().await, StopReason::Shutdown);
+    assert_eq!(system.actor_count(), 0);
+    assert_eq!(sup.child::<Svc>("a").await.unwrap_err(), SupervisorError::Stopped);
+    system.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn zero_restarts_allowed_escalates_on_the_first_failure() {
+    let system = ActorSystem::new();
+    let log = Log::default();
+    let (sup, [_a, b, _c]) = abc(&system, &log, 0).await;
+    let mut escalations = system.events().subscribe::<SupervisorEscalated>();
+    b.stop(); // even a normal stop of a permanent child needs a restart
+    assert_eq!(sup.wait_for_stop().await, StopReason::Escalated);
+    assert_eq!(escalations.recv().await.unwrap().reason, StopReason::Normal);
+    system.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn restarts_older_than_the_window_are_forgotten() {
+    let system = ActorSystem::new();
+    let log = Log::default();
+    let (sup, [_a, b, _c]) = abc(&system, &log, 2).await;
+    let mut restarts = system.events().subscribe::<ActorRestarted>();
+
+    // One failure every 6 s: never more than two within 10 s.
+    for n in 1..=6 {
+        let _ = b.ask(Boom("steady")).await;
+        assert_eq!(restarts.recv().await.unwrap().attempt, n);
+        tokio::time::advance(Duration::from_secs(6)).await;
+    }
+    assert!(sup.is_alive(), "six restarts, but at most two in any 10 s");
+    system.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_window_slides_with_each_restart() {
+    let system = ActorSystem::new();
+    let log = Log::default();
+    let (sup, [_a, b, _c]) = abc(&system, &log, 2).await;
+    let mut restarts = system.events().subscribe::<ActorRestarted>();
+
+    // At 8, 12 and 16 s: a window fixed at 0-10 s, 10-20 s would see at
+    // most two; the sliding one sees three within 10 s.
+    tokio::time::advance(Duration::from_secs(8)).await;
+    let _ = b.ask(Boom("at 8 s")).await;
+    restarts.recv().await.unwrap();
+    tokio::time::advance(Duration::from_secs(4)).await;
+    let _ = b.ask(Boom("at 12 s")).await;
+    restarts.recv().await.unwrap();
+    tokio::time::advance(Duration::from_secs(4)).await;
+    let _ = b.ask(Boom("at 16 s")).await;
+    assert_eq!(sup.wait_for_stop().await, StopReason::Escalated, "three restarts within 10 s");
+    system.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_group_restart_counts_once() {
+    for strategy in [Strategy::OneForAll, Strategy::RestForOne] {
+        let system = ActorSystem::new();
+        let log = Log::default();
+        let sup = Supervisor::builder()
+            .strategy(strategy)
+            .max_restarts(1, Duration::from_secs(10))
+            .child(ChildSpec::new("a", svc("a", &log)))
+            .child(ChildSpec::new("b", svc("b", &log)))
+            .child(ChildSpec::new("c", svc("c", &log)))
+            .spawn(&system)
+            .await
+            .unwrap();
+        let a = sup.child::<Svc>("a").await.unwrap();
+        let mut restarts = system.events().subscribe::<ActorRestarted>();
+
+        let _ = a.ask(Boom("first")).await;
+        for _ in 0..3 {
+            restarts.recv().await.unwrap();
+        }
+        sup.snapshot().await.expect("three children restarted, one restart counted");
+        assert!(sup.is_alive(), "{strategy:?}");
+
+        let _ = a.ask(Boom("second")).await;
+        assert_eq!(
+            sup.wait_for_stop().await,
+            StopReason::Escalated,
+            "{strategy:?}: the second one exceeds 1"
+        );
+        system.shutdown().await;
+    }
+}
+
+/// Fails `on_start` for the incarnations listed in `fail` (1-based,
+/// counted across restarts).
+struct Flaky {
+    incarnation: u32,
+    fail: &'static [u32],
+}
+
+impl Actor for Flaky {
+    async fn on_start(&mut self, _ctx: &mut Context<Self>) -> Result<(), ActorError> {
+        if self.fail.contains(&self.incarnation) {
+            return Err(ActorError::msg(format!("start {} failed", self.incarnation)));
+        }
+        Ok(())
+    }
+}
+
+impl Handler<Boom> for Flaky {
+    async fn handle(&mut self, msg: Boom, _ctx: &mut Context<Self>) -> u64 {
+        panic!("{}", msg.0);
+    }
+}
+
+struct Incarnation;
+impl Message for Incarnation {
+    type Reply = u32;
+}
+impl Handler<Incarnation> for Flaky {
+    async fn handle(&mut self, _: Incarnation, _ctx: &mut Context<Self>) -> u32 {
+        self.incarnation
+    }
+}
+
+fn flaky(fail: &'static [u32]) -> ChildSpec {
+    let made = Arc::new(AtomicU32::new(0));
+    ChildSpec::new("flaky", move || Flaky { incarnation: made.fetch_add(1, Ordering::SeqCst) + 1, fail })
+}
+
+#[tokio::test(start_paused = true)]
+async fn failed_restart_attempts_are_retried_and_each_counts() {
+    let system = ActorSystem::new();
+    // A crash and two failed restarts: three restarts, within 3.
+    let sup = Supervisor::builder()
+        .max_restarts(3, Duration::from_secs(10))
+        .child(flaky(&[2, 3]))
+        .spawn(&system)
+        .await
+        .unwrap();
+    let child = sup.child::<Flaky>("flaky").await.unwrap();
+    let mut restarts = system.events().subscribe::<ActorRestarted>();
+    let _ = child.ask(Boom("crash")).await;
+    restarts.recv().await.expect("restarted in the end");
+    assert_eq!(child.ask(Incarnation).await, Ok(4), "retried until a start succeeded");
+    assert!(sup.is_alive());
+    assert_eq!(sup.snapshot().await.unwrap().children[0].restarts, 3, "three attempts");
+    system.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn failed_restart_attempts_can_exceed_the_intensity() {
+    let system = ActorSystem::new();
+    // A crash and two failed restarts: three restarts, more than 2.
+    let sup = Supervisor::builder()
+        .max_restarts(2, Duration::from_secs(10))
+        .child(flaky(&[2, 3]))
+        .spawn(&system)
+        .await
+        .unwrap();
+    let child = sup.child::<Flaky>("flaky").await.unwrap();
+    let mut escalations = system.events().subscribe::<SupervisorEscalated>();
+    let _ = child.ask(Boom("crash")).await;
+    assert_eq!(sup.wait_for_stop().await, StopReason::Escalated);
+    let fact = escalations.recv().await.unwrap();
+    assert_eq!(fact.reason, StopReason::StartFailed(ActorError::msg("start 3 failed")));
+    assert_eq!(child.wait_for_stop().await, StopReason::StartFailed(ActorError::msg("start 3 failed")));
+    system.shutdown().await;
+}
