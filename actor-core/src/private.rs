@@ -16,7 +16,7 @@ pub use crate::{Actor, ActorRef, AskRequest, Context, Event, Handler, MailboxCap
 )]
 pub trait EventClone {}
 
-impl<T: Clone + ?Sized> EventClone for T {}
+impl<T: Clone> EventClone for T {}
 
 /// Referenced by `#[derive(Event)]` as `const _: fn() = assert_event_clone::<T>;`.
 pub fn assert_event_clone<T: EventClone + ?Sized>() {}

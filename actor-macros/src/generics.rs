@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use proc_macro2::{Group, Span, TokenStream, TokenTree};
+use proc_macro2::{Group, TokenStream, TokenTree};
 use quote::{quote, ToTokens};
 use syn::punctuated::Punctuated;
 use syn::{
@@ -78,12 +78,12 @@ pub(crate) fn return_type(output: &ReturnType) -> Type {
     }
 }
 
-/// A part of a type that a message cannot hold.
+/// A part of a type that a message cannot hold, as tokens for the error's span.
 pub(crate) enum NotOwned {
     /// A reference or lifetime other than `'static`.
-    Borrowed(Span),
+    Borrowed(TokenStream),
     /// `impl Trait`.
-    ImplTrait(Span),
+    ImplTrait(TokenStream),
 }
 
 /// Finds the first part of `ty` that stops it from travelling to another
@@ -93,10 +93,9 @@ pub(crate) fn not_owned(ty: &Type) -> Option<NotOwned> {
     match ty {
         Type::Reference(reference) => match &reference.lifetime {
             Some(lifetime) if lifetime.ident == "static" => not_owned(&reference.elem),
-            Some(lifetime) => Some(NotOwned::Borrowed(lifetime.span())),
-            None => Some(NotOwned::Borrowed(reference.and_token.span)),
+            _ => Some(NotOwned::Borrowed(reference.to_token_stream())),
         },
-        Type::ImplTrait(impl_trait) => Some(NotOwned::ImplTrait(impl_trait.impl_token.span)),
+        Type::ImplTrait(impl_trait) => Some(NotOwned::ImplTrait(impl_trait.to_token_stream())),
         Type::Path(path) => {
             let qself = path.qself.as_ref().and_then(|qself| not_owned(&qself.ty));
             qself.or_else(|| path_not_owned(&path.path))
@@ -104,7 +103,7 @@ pub(crate) fn not_owned(ty: &Type) -> Option<NotOwned> {
         Type::TraitObject(object) => object.bounds.iter().find_map(|bound| match bound {
             TypeParamBound::Trait(bound) => path_not_owned(&bound.path),
             TypeParamBound::Lifetime(lifetime) if lifetime.ident != "static" => {
-                Some(NotOwned::Borrowed(lifetime.span()))
+                Some(NotOwned::Borrowed(lifetime.to_token_stream()))
             }
             _ => None,
         }),
@@ -123,7 +122,7 @@ fn path_not_owned(path: &syn::Path) -> Option<NotOwned> {
         PathArguments::AngleBracketed(args) => args.args.iter().find_map(|arg| match arg {
             GenericArgument::Type(ty) => not_owned(ty),
             GenericArgument::Lifetime(lifetime) if lifetime.ident != "static" => {
-                Some(NotOwned::Borrowed(lifetime.span()))
+                Some(NotOwned::Borrowed(lifetime.to_token_stream()))
             }
             _ => None,
         }),

@@ -103,8 +103,9 @@ fn not_an_impl(item: TokenStream, err: syn::Error, errors: &mut Errors) {
         Ok(syn::Item::Struct(syn::ItemStruct { ident, .. }))
         | Ok(syn::Item::Enum(syn::ItemEnum { ident, .. })) => errors.spanned(
             ident,
-            "`#[actor(..)]` on a type configures `#[derive(Actor)]`, so it must come after it: \
-             write `#[derive(Actor)]` first, then `#[actor(..)]`",
+            "`#[actor]` goes on the actor's impl block (`#[actor] impl MyActor { .. }`); \
+             to make this type an actor, write `#[derive(Actor)]` (options such as \
+             `#[actor(mailbox = 64)]` go after the derive)",
         ),
         Ok(other) => errors.at(
             first_token_span(&other),

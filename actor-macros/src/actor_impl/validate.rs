@@ -147,20 +147,20 @@ fn validate_message(message: &mut MessageFn, errors: &mut Errors) {
             );
         } else {
             match not_owned(&arg.ty) {
-                Some(NotOwned::Borrowed(span)) => {
+                Some(NotOwned::Borrowed(tokens)) => {
                     arg.usable = false;
                     broken = true;
-                    errors.at(
-                        span,
+                    errors.spanned(
+                        tokens,
                         "a message is sent to the actor's task, so its fields must own their data: \
                          use an owned type (`String` for `&str`, `Vec<T>` for `&[T]`) or a `&'static` reference",
                     );
                 }
-                Some(NotOwned::ImplTrait(span)) => {
+                Some(NotOwned::ImplTrait(tokens)) => {
                     arg.usable = false;
                     broken = true;
-                    errors.at(
-                        span,
+                    errors.spanned(
+                        tokens,
                         "an `impl Trait` argument cannot be stored in the message struct; \
                          use a named generic parameter instead: `fn name<T: Trait>(&mut self, arg: T)`",
                     );
@@ -176,18 +176,18 @@ fn validate_message(message: &mut MessageFn, errors: &mut Errors) {
     }
 
     match not_owned(&message.reply) {
-        Some(NotOwned::Borrowed(span)) => {
+        Some(NotOwned::Borrowed(tokens)) => {
             broken = true;
-            errors.at(
-                span,
+            errors.spanned(
+                tokens,
                 "the reply travels back to the asker's task, so it must own its data: \
                  return an owned type (`String` for `&str`, `Vec<T>` for `&[T]`, a clone of the field)",
             );
         }
-        Some(NotOwned::ImplTrait(span)) => {
+        Some(NotOwned::ImplTrait(tokens)) => {
             broken = true;
-            errors.at(
-                span,
+            errors.spanned(
+                tokens,
                 "the reply of a `#[message]` method must be a named type; \
                  return a concrete type (or `Box<dyn Trait + Send>`) instead of `impl Trait`",
             );

@@ -10,13 +10,13 @@ pub(crate) fn validate(message: &MessageType<'_>, errors: &mut Errors) {
     }
     if let Some((_, Some(reply))) = message.replies.first() {
         match not_owned(reply) {
-            Some(NotOwned::Borrowed(span)) => errors.at(
-                span,
+            Some(NotOwned::Borrowed(tokens)) => errors.spanned(
+                tokens,
                 "the reply travels back to the asker's task, so it must own its data: \
                  use an owned type such as `String` or `Vec<T>` (or a `&'static` reference)",
             ),
-            Some(NotOwned::ImplTrait(span)) => errors.at(
-                span,
+            Some(NotOwned::ImplTrait(tokens)) => errors.spanned(
+                tokens,
                 "`impl Trait` cannot be a reply type; name a concrete type (or box it: `Box<dyn Trait + Send>`)",
             ),
             None => {}
