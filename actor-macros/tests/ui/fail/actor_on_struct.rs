@@ -1,0 +1,6 @@
+use actor_core::prelude::*;
+
+#[actor]
+struct Worker;
+
+fn main() {}
