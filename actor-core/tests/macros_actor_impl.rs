@@ -77,6 +77,11 @@ impl Account {
         self.balance
     }
 
+    /// Compiled out: its struct, impls and client method go with it.
+    #[cfg(any())]
+    #[message]
+    fn never(&mut self, missing: NoSuchType) {}
+
     /// Not a message: an ordinary method, callable as usual.
     fn audit_len(&self) -> usize {
         self.log.len()
