@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use actor_core::events::ActorRestarted;
+use actor_core::events::{ActorRestarted, ActorStopped};
 use actor_core::prelude::*;
 use actor_core::supervision::{ChildSpec, Supervisor};
 use actor_core::ActorId;
@@ -299,4 +299,76 @@ async fn a_restart_is_not_a_stop_for_watchers() {
     watcher.wait_for_stop().await;
     assert!(notices.recv().await.is_none(), "... and nothing else came");
     system.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_restart_is_not_a_stop_for_the_system() {
+    let system = ActorSystem::new();
+    let log = Log::default();
+    let (_sup, svc) = one_child(&system, &log).await;
+    system.register("the-svc", &svc).unwrap();
+    let count = system.actor_count();
+    let mut stopped = system.events().subscribe::<ActorStopped>();
+    let mut restarts = system.events().subscribe::<ActorRestarted>();
+
+    let _ = svc.ask(Boom("restart")).await;
+    restarts.recv().await.unwrap();
+    assert_eq!(svc.ask(Items).await, Ok(vec![]));
+    assert!(stopped.try_recv().is_none(), "no ActorStopped for a restart");
+    assert_eq!(system.actor_count(), count, "counted once, before and after");
+    assert_eq!(system.lookup::<Svc>("the-svc").unwrap(), svc, "the registered name still leads to it");
+    system.shutdown().await;
+}
+
+/// Spawns a plain child of its own in `on_start`.
+struct Parent {
+    kid: Option<ActorRef<Kid>>,
+}
+
+struct Kid;
+impl Actor for Kid {}
+
+impl Actor for Parent {
+    async fn on_start(&mut self, ctx: &mut Context<Self>) -> Result<(), ActorError> {
+        self.kid = Some(ctx.spawn_child(Kid));
+        Ok(())
+    }
+}
+
+struct GetKid;
+impl Message for GetKid {
+    type Reply = ActorRef<Kid>;
+}
+impl Handler<GetKid> for Parent {
+    async fn handle(&mut self, _: GetKid, _ctx: &mut Context<Self>) -> ActorRef<Kid> {
+        self.kid.clone().expect("spawned in on_start")
+    }
+}
+
+impl Handler<Boom> for Parent {
+    async fn handle(&mut self, msg: Boom, _ctx: &mut Context<Self>) -> u64 {
+        panic!("{}", msg.0);
+    }
+}
+
+#[tokio::test]
+async fn children_of_the_failed_instance_stop_with_it() {
+    let system = ActorSystem::new();
+    let sup = Supervisor::builder()
+        .child(ChildSpec::new("parent", || Parent { kid: None }))
+        .spawn(&system)
+        .await
+        .unwrap();
+    let parent = sup.child::<Parent>("parent").await.unwrap();
+    let old_kid = parent.ask(GetKid).await.unwrap();
+    let mut restarts = system.events().subscribe::<ActorRestarted>();
+
+    let _ = parent.ask(Boom("take the kid along")).await;
+    restarts.recv().await.unwrap();
+    assert_eq!(old_kid.wait_for_stop().await, StopReason::Shutdown);
+    let new_kid = parent.ask(GetKid).await.unwrap();
+    assert_ne!(new_kid.id(), old_kid.id());
+    assert!(new_kid.is_alive());
+    system.shutdown().await;
+    assert!(!new_kid.is_alive());
 }
