@@ -15,7 +15,7 @@ use actor_core::events::{ActorRestarted, ActorStopped};
 use actor_core::prelude::*;
 use actor_core::supervision::{ChildSpec, Supervisor};
 use actor_core::ActorId;
-use common::{block, is_pending, Block, Boom, Log};
+use common::{block, is_pending, Block, Boom, Handled, Log};
 use tokio::sync::mpsc;
 
 /// Keeps what it is sent; logs its start and stop.
@@ -371,4 +371,95 @@ async fn children_of_the_failed_instance_stop_with_it() {
     assert!(new_kid.is_alive());
     system.shutdown().await;
     assert!(!new_kid.is_alive());
+}
+
+/// Counts what it handles in a counter that outlives its incarnations.
+struct Counting {
+    handled: Arc<AtomicU32>,
+}
+impl Actor for Counting {}
+
+impl Handler<Push> for Counting {
+    async fn handle(&mut self, _: Push, _ctx: &mut Context<Self>) {
+        self.handled.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+impl Handler<Boom> for Counting {
+    async fn handle(&mut self, msg: Boom, _ctx: &mut Context<Self>) -> u64 {
+        panic!("{}", msg.0);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_message_is_lost_across_many_restarts_from_many_senders() {
+    let system = ActorSystem::new();
+    let handled = Arc::new(AtomicU32::new(0));
+    let factory = {
+        let handled = handled.clone();
+        move || Counting { handled: handled.clone() }
+    };
+    let sup = Supervisor::builder()
+        .max_restarts(100, Duration::from_secs(60))
+        .child(ChildSpec::new("counting", factory))
+        .spawn(&system)
+        .await
+        .unwrap();
+    let child = sup.child::<Counting>("counting").await.unwrap();
+
+    let senders: Vec<_> = (0..3)
+        .map(|_| {
+            let child = child.clone();
+            tokio::spawn(async move {
+                for n in 0..300 {
+                    child.tell(Push(n)).await.expect("the mailbox stays open across restarts");
+                }
+            })
+        })
+        .collect();
+    let crasher = {
+        let child = child.clone();
+        tokio::spawn(async move {
+            for _ in 0..20 {
+                child.tell(Boom("crash")).await.unwrap();
+                tokio::task::yield_now().await;
+            }
+        })
+    };
+    for task in senders {
+        task.await.unwrap();
+    }
+    crasher.await.unwrap();
+    // Asked after everything above was enqueued, so answered after it.
+    assert_eq!(child.ask(Handled).await, Ok(900), "every push was handled by some incarnation");
+    assert_eq!(system.dead_letter_count(), 0);
+    assert!(sup.is_alive());
+    system.shutdown().await;
+}
+
+#[tokio::test]
+#[ignore = "bug: a new instance that fails on a queued message before the supervisor sees it running counts as a failed start"]
+async fn each_restart_publishes_its_fact_even_when_the_new_instance_fails_at_once() {
+    let system = ActorSystem::new();
+    let log = Log::default();
+    let (sup, svc) = one_child(&system, &log).await;
+    let mut restarts = system.events().subscribe::<ActorRestarted>();
+    let release = block(&svc).await;
+    svc.tell(Boom("one")).await.unwrap();
+    svc.tell(Boom("two")).await.unwrap();
+    release.send(()).unwrap();
+    assert_eq!(svc.ask(Items).await, Ok(vec![]));
+    let first = restarts.recv().await.unwrap();
+    assert_eq!((first.attempt, first.reason), (1, StopReason::Panicked("one".into())));
+    let second = restarts.try_recv().expect("a second fact: the second instance did run and fail");
+    assert_eq!((second.attempt, second.reason), (2, StopReason::Panicked("two".into())));
+    assert_eq!(log.entries().iter().filter(|e| *e == "svc start").count(), 3);
+    assert_eq!(sup.snapshot().await.unwrap().children[0].restarts, 2);
+    system.shutdown().await;
+}
+
+impl Handler<Handled> for Counting {
+    async fn handle(&mut self, _: Handled, _ctx: &mut Context<Self>) -> usize {
+        self.handled.load(Ordering::SeqCst) as usize
+    }
 }
