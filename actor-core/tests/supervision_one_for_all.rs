@@ -260,3 +260,28 @@ async fn a_sibling_stuck_in_a_handler_is_killed_after_its_timeout_and_keeps_its_
     assert_eq!(log.entries()[2..], ["a stop: panicked: a fails", "a start", "stuck start"]);
     system.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_brutal_sibling_is_killed_at_once_in_a_group_restart() {
+    let system = ActorSystem::new();
+    let log = Log::default();
+    let sup = builder()
+        .child(ChildSpec::new("a", svc("a", &log)))
+        .child(ChildSpec::new("brutal", svc("brutal", &log)).shutdown(Shutdown::Brutal))
+        .spawn(&system)
+        .await
+        .unwrap();
+    let refs = children(&sup, &["a", "brutal"]).await;
+    let mut facts = system.events().subscribe::<ActorRestarted>();
+    let _busy = block(&refs[1]).await; // a graceful stop would wait for this
+    let failed_at = tokio::time::Instant::now();
+    refs[0].tell(Boom("a fails")).await.unwrap();
+    restarted(&mut facts, 2).await;
+    assert_eq!(failed_at.elapsed(), Duration::ZERO);
+    assert_eq!(
+        log.entries()[2..],
+        ["a stop: panicked: a fails", "a start", "brutal start"],
+        "brutal's on_stop did not run"
+    );
+    system.shutdown().await;
+}
