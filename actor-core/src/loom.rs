@@ -1,7 +1,7 @@
 //! Synchronisation primitives used by hand-written concurrent code, swapped
 //! for loom's model-checked versions under `--cfg loom` (as tokio does).
 
-#[cfg(not(loom))]
+#[cfg(not(actor_loom))]
 mod imp {
     pub(crate) use futures_util::task::AtomicWaker;
     pub(crate) use std::sync::atomic::{AtomicU8, Ordering};
@@ -21,10 +21,27 @@ mod imp {
     }
 }
 
-#[cfg(loom)]
+#[cfg(actor_loom)]
 mod imp {
-    pub(crate) use loom::future::AtomicWaker;
     pub(crate) use loom::sync::atomic::{AtomicU8, Ordering};
+
+    /// loom's `AtomicWaker` with the `&Waker` signature of futures'.
+    #[derive(Debug)]
+    pub(crate) struct AtomicWaker(loom::future::AtomicWaker);
+
+    impl AtomicWaker {
+        pub(crate) fn new() -> Self {
+            AtomicWaker(loom::future::AtomicWaker::new())
+        }
+
+        pub(crate) fn register(&self, waker: &std::task::Waker) {
+            self.0.register(waker.clone());
+        }
+
+        pub(crate) fn wake(&self) {
+            self.0.wake();
+        }
+    }
 
     #[derive(Debug)]
     pub(crate) struct Mutex<T>(loom::sync::Mutex<T>);

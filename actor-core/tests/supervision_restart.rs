@@ -438,7 +438,7 @@ async fn no_message_is_lost_across_many_restarts_from_many_senders() {
 }
 
 #[tokio::test]
-#[ignore = "bug: a new instance that fails on a queued message before the supervisor sees it running counts as a failed start"]
+
 async fn each_restart_publishes_its_fact_even_when_the_new_instance_fails_at_once() {
     let system = ActorSystem::new();
     let log = Log::default();

@@ -182,7 +182,7 @@ async fn transient_is_not_restarted_after_stopping_itself() {
 }
 
 #[tokio::test]
-#[ignore = "bug: a Transient/Temporary child that stopped Normal is reported as stopped with Shutdown"]
+
 async fn a_child_stopped_normally_for_good_reports_normal_to_watchers() {
     for restart in [Restart::Transient, Restart::Temporary] {
         let system = ActorSystem::new();

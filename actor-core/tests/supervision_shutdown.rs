@@ -405,7 +405,7 @@ impl Handler<Go> for QuickExit {
 }
 
 #[tokio::test]
-#[ignore = "bug: a child that stops right after a successful on_start is reported as ChildStartFailed"]
+
 async fn a_job_that_finishes_right_after_starting_did_not_fail_to_start() {
     let system = ActorSystem::new();
     let job =
@@ -422,7 +422,7 @@ async fn a_job_that_finishes_right_after_starting_did_not_fail_to_start() {
 }
 
 #[tokio::test]
-#[ignore = "bug: a child that crashes right after a successful on_start is reported as ChildStartFailed"]
+
 async fn a_child_crashing_right_after_starting_is_restarted_not_a_start_failure() {
     let system = ActorSystem::new();
     let mut facts = system.events().subscribe::<ActorRestarted>();

@@ -120,13 +120,21 @@ impl<T> SignalLane<T> {
     }
 }
 
-#[cfg(all(test, loom))]
+#[cfg(all(test, actor_loom))]
 mod loom_tests {
     use super::*;
     use loom::future::block_on;
     use loom::sync::Arc;
     use std::future::poll_fn;
     use std::task::Poll;
+
+    /// Explores every interleaving with up to three preemptions: enough for
+    /// these two- and three-thread races, and bounded in time.
+    fn model(f: impl Fn() + Sync + Send + 'static) {
+        let mut builder = loom::model::Builder::new();
+        builder.preemption_bound = Some(3);
+        builder.check(f);
+    }
 
     /// Waits the way the actor loop does: flag check, register, re-check.
     async fn wait_for_work(lane: &SignalLane<u32>) {
@@ -146,7 +154,7 @@ mod loom_tests {
 
     #[test]
     fn a_pushed_signal_always_wakes_and_is_taken() {
-        loom::model(|| {
+        model(|| {
             let lane = Arc::new(SignalLane::new());
             let pusher = {
                 let lane = lane.clone();
@@ -164,7 +172,7 @@ mod loom_tests {
 
     #[test]
     fn two_pushers_lose_nothing() {
-        loom::model(|| {
+        model(|| {
             let lane = Arc::new(SignalLane::new());
             let threads: Vec<_> = (0..2)
                 .map(|i| {
@@ -187,7 +195,7 @@ mod loom_tests {
 
     #[test]
     fn kill_wakes_a_waiting_actor() {
-        loom::model(|| {
+        model(|| {
             let lane = Arc::new(SignalLane::<u32>::new());
             let killer = {
                 let lane = lane.clone();
@@ -201,7 +209,7 @@ mod loom_tests {
 
     #[test]
     fn push_after_close_is_refused_and_nothing_is_stranded() {
-        loom::model(|| {
+        model(|| {
             let lane = Arc::new(SignalLane::new());
             let pusher = {
                 let lane = lane.clone();

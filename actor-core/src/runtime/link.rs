@@ -15,8 +15,9 @@ pub(crate) enum Phase {
     Starting,
     /// Incarnation `n` is handling messages.
     Running(u64),
-    /// Incarnation `number` ended; the child waits for a command.
-    Down { number: u64, reason: StopReason },
+    /// Incarnation `number` ended (`started`: after reaching `Running`);
+    /// the child waits for a command.
+    Down { number: u64, reason: StopReason, started: bool },
     /// Stopped for good.
     Final,
 }
@@ -74,6 +75,9 @@ impl ChildLink {
             .map(|p| p.clone());
         match seen {
             Ok(Phase::Running(n)) => (n, Ok(())),
+            // It started, then stopped before we looked: a start all the
+            // same; its end is reported separately.
+            Ok(Phase::Down { number, started: true, .. }) => (number, Ok(())),
             Ok(Phase::Down { number, reason, .. }) => (number, Err(reason)),
             _ => (after, Err(StopReason::Shutdown)),
         }

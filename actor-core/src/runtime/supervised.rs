@@ -47,14 +47,15 @@ pub(crate) async fn run_supervised<A: Actor>(
                 return;
             }
             Ended::Suspended => {
-                link.set(Phase::Down { number, reason: StopReason::Shutdown });
+                link.set(Phase::Down { number, reason: StopReason::Shutdown, started: true });
                 None
             }
             Ended::Stopped(reason) => {
-                link.set(Phase::Down { number, reason: reason.clone() });
+                let started = ran.load(std::sync::atomic::Ordering::Relaxed);
+                link.set(Phase::Down { number, reason: reason.clone(), started });
                 // A failed start is seen by the supervisor that asked for
                 // it; only a running incarnation's end is news.
-                if ran.load(std::sync::atomic::Ordering::Relaxed) {
+                if started {
                     link.tell_supervisor(cell.shared.id, number);
                 }
                 Some(reason)
@@ -65,9 +66,9 @@ pub(crate) async fn run_supervised<A: Actor>(
             Command::Start => continue,
             Command::Stop(final_reason) => {
                 mailbox.close();
-                // A child stopped for good after failing keeps its failure
-                // as the reason watchers see.
-                let reason = reason.filter(StopReason::is_abnormal).unwrap_or(final_reason);
+                // A child that stopped on its own keeps its own reason
+                // (normal or not) as the one watchers see.
+                let reason = reason.unwrap_or(final_reason);
                 finish(&cell, &mut ctx, &mut mailbox, reason).await;
                 link.set(Phase::Final);
                 return;

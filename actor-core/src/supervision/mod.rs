@@ -240,8 +240,8 @@ impl ActorRef<Supervisor> {
     /// and exports DOT.
     ///
     /// # Errors
-    /// [`AskError::Stopped`] if the supervisor is not running.
-    pub async fn snapshot(&self) -> Result<TreeSnapshot, AskError> {
-        self.ask(supervisor::Snapshot).await
+    /// [`SupervisorError::Stopped`] if the supervisor is not running.
+    pub async fn snapshot(&self) -> Result<TreeSnapshot, SupervisorError> {
+        Ok(self.ask(supervisor::Snapshot).await?)
     }
 }

@@ -70,11 +70,11 @@ impl TreeSnapshot {
             Some(n) => n.to_string(),
             None => "unbounded".to_owned(),
         };
+        let name = self.name.as_deref().map(|n| format!("{n} ")).unwrap_or_default();
         writeln!(
             f,
-            "{:indent$}{} ({}) {} restarts={} mailbox={}",
+            "{:indent$}{name}({}) {} restarts={} mailbox={}",
             "",
-            self.label(),
             self.actor_type,
             self.id,
             self.restarts,

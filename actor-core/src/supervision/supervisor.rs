@@ -143,7 +143,7 @@ impl Supervisor {
         }
         let range = match self.strategy {
             Strategy::OneForOne => {
-                if !self.schedule_restart(ctx, index) {
+                if !self.schedule_restart(ctx, index, true) {
                     self.restart_now(ctx, index, reason).await;
                 }
                 return;
@@ -175,10 +175,12 @@ impl Supervisor {
 
     /// One-for-one with a back-off: schedules the restart after the
     /// child's delay. False if the child has no back-off (restart now).
-    fn schedule_restart(&mut self, ctx: &mut Context<Self>, index: usize) -> bool {
+    /// `after_run`: the child ran (and crashed) rather than failed to start;
+    /// only a long enough run resets the back-off.
+    fn schedule_restart(&mut self, ctx: &mut Context<Self>, index: usize, after_run: bool) -> bool {
         let child = &mut self.children[index];
         let Some(backoff) = child.spec.backoff else { return false };
-        if child.started_at.elapsed() >= backoff.reset_after {
+        if after_run && child.started_at.elapsed() >= backoff.reset_after {
             child.backoff_attempt = 0;
         }
         let delay = backoff.delay(child.backoff_attempt, random_fraction());
@@ -222,7 +224,7 @@ impl Supervisor {
                         self.escalate(ctx, failed).await;
                         return false;
                     }
-                    if self.strategy == Strategy::OneForOne && self.schedule_restart(ctx, index) {
+                    if self.strategy == Strategy::OneForOne && self.schedule_restart(ctx, index, false) {
                         return true;
                     }
                     reason = failed;
@@ -255,10 +257,14 @@ impl Supervisor {
     async fn snapshot(&self, me: ActorRef<Supervisor>) -> TreeSnapshot {
         let mut node = TreeSnapshot::of(&me.cell.shared, me.mailbox_len(), 0);
         for child in &self.children {
-            let nested = child.cell.clone().into_any().downcast::<ActorCell<Supervisor>>();
+            // Only a running nested supervisor can answer; one waiting for
+            // its restart is shown without its children.
+            let running = matches!(child.link.phase(), Phase::Running(_));
+            let nested =
+                child.cell.clone().into_any().downcast::<ActorCell<Supervisor>>().ok().filter(|_| running);
             let snap = match nested {
-                Ok(cell) => Box::pin(ActorRef::from_cell(cell).snapshot()).await.ok(),
-                Err(_) => None,
+                Some(cell) => Box::pin(ActorRef::from_cell(cell).snapshot()).await.ok(),
+                None => None,
             };
             let mut snap = snap.unwrap_or_else(|| {
                 TreeSnapshot::of(child.cell.shared(), child.cell.mailbox_len(), child.restarts)
