@@ -10,6 +10,8 @@
 //!
 //! The figures and how to reproduce them are in `docs/benchmarks.md`.
 
+pub mod fanout;
+
 use std::future::Future;
 use std::time::Duration;
 

@@ -136,6 +136,9 @@ pub(crate) fn panicked(panic: Box<dyn std::any::Any + Send>, place: &str) -> Sto
     StopReason::Panicked(text)
 }
 
+/// Most events handled in one run before the mailbox gets a turn.
+const EVENT_RUN: usize = 32;
+
 enum Next<A: Actor> {
     Signals,
     Message(Envelope<A>),
@@ -199,9 +202,17 @@ async fn serve<A: Actor>(
                 }
             }
             Next::Event(index) => {
-                if let Some(handling) = sources[index].deliver(actor, ctx) {
+                // Events already taken from the subscription's buffer are
+                // handled in a run (up to EVENT_RUN), as long as no signal
+                // or stop request comes up: the mailbox waits at most that
+                // many events, and the loop's polling is paid once per run.
+                for _ in 0..EVENT_RUN {
+                    let Some(handling) = sources[index].deliver(actor, ctx) else { break };
                     if Killable::new(handling, lane).await.is_none() {
                         return Ended::Stopped(StopReason::Killed);
+                    }
+                    if lane.has_work() || ctx.stop_requested() {
+                        break;
                     }
                 }
             }
