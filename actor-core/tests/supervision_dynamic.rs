@@ -10,57 +10,9 @@ use std::time::Duration;
 use actor_core::events::{ActorRestarted, SupervisorEscalated};
 use actor_core::prelude::*;
 use actor_core::supervision::{Backoff, ChildSpec, Supervisor, SupervisorError};
+use common::svc::{svc, Items, Push, Svc};
 use common::{block, Block, Boom, Log};
 use tokio::time::Instant;
-
-/// Keeps what it is sent; logs its start and stop.
-struct Svc {
-    label: &'static str,
-    log: Log,
-    items: Vec<u64>,
-}
-
-impl Actor for Svc {
-    async fn on_start(&mut self, _ctx: &mut Context<Self>) -> Result<(), ActorError> {
-        self.log.push(format!("{} start", self.label));
-        Ok(())
-    }
-
-    async fn on_stop(&mut self, _ctx: &mut Context<Self>, reason: &StopReason) {
-        self.log.push(format!("{} stop: {reason}", self.label));
-    }
-}
-
-struct Push(u64);
-impl Message for Push {
-    type Reply = ();
-}
-impl Handler<Push> for Svc {
-    async fn handle(&mut self, msg: Push, _ctx: &mut Context<Self>) {
-        self.items.push(msg.0);
-    }
-}
-
-struct Items;
-impl Message for Items {
-    type Reply = Vec<u64>;
-}
-impl Handler<Items> for Svc {
-    async fn handle(&mut self, _: Items, _ctx: &mut Context<Self>) -> Vec<u64> {
-        self.items.clone()
-    }
-}
-
-impl Handler<Boom> for Svc {
-    async fn handle(&mut self, msg: Boom, _ctx: &mut Context<Self>) -> u64 {
-        panic!("{}", msg.0);
-    }
-}
-
-fn svc(label: &'static str, log: &Log) -> impl Fn() -> Svc + Send + Sync + 'static {
-    let log = log.clone();
-    move || Svc { label, log: log.clone(), items: Vec::new() }
-}
 
 impl Handler<Block> for Svc {
     async fn handle(&mut self, msg: Block, _ctx: &mut Context<Self>) {
