@@ -106,10 +106,6 @@ impl<A: Actor> Context<A> {
         self.stop_requested.get_or_insert(reason);
     }
 
-    pub(crate) fn stop_requested(&self) -> bool {
-        self.stop_requested.is_some()
-    }
-
     pub(crate) fn take_stop_request(&mut self) -> Option<StopReason> {
         self.stop_requested.take()
     }

@@ -78,3 +78,5 @@ pub(crate) fn short_type_name(full: &'static str) -> &'static str {
     // Generic types keep their full path: rare, and shortening would allocate.
     full
 }
+#[cfg(test)]
+mod size_tests;

@@ -23,7 +23,7 @@ pub(crate) async fn run<A: Actor>(actor: A, mut ctx: Context<A>, mut mailbox: Ma
         Ended::Stopped(reason) | Ended::Final(reason) => reason,
         Ended::Suspended => StopReason::Shutdown, // no supervisor sends this
     };
-    finish(&cell, &mut ctx, &mut mailbox, reason).await;
+    Box::pin(finish(&cell, &mut ctx, &mut mailbox, reason)).await;
 }
 
 /// When an incarnation closes the mailbox.
@@ -80,7 +80,7 @@ pub(crate) async fn incarnation<A: Actor>(
         Err(panic) => (Ended::Stopped(panicked(panic, "on_start")), false),
     };
     let suspended = matches!(ended, Ended::Suspended);
-    let (mut reason, final_stop) = match ended {
+    let (reason, final_stop) = match ended {
         Ended::Stopped(reason) => (reason, false),
         Ended::Suspended => (StopReason::Shutdown, false),
         Ended::Final(reason) => (reason, true),
@@ -90,6 +90,28 @@ pub(crate) async fn incarnation<A: Actor>(
     if closing == Closing::AfterServe || final_stop {
         mailbox.close();
     }
+    // Stopping runs once: boxed, so its futures do not enlarge every idle
+    // actor's task.
+    let reason = Box::pin(wind_down(&mut actor, ctx, lane, reason, was_started)).await;
+    drop(actor);
+    if final_stop {
+        Ended::Final(reason)
+    } else if suspended && reason == StopReason::Shutdown {
+        Ended::Suspended
+    } else {
+        Ended::Stopped(reason)
+    }
+}
+
+/// Children, `on_stop`, supervised children: the end of an incarnation.
+/// Returns the final reason (a kill or a panic in `on_stop` changes it).
+async fn wind_down<A: Actor>(
+    actor: &mut A,
+    ctx: &mut Context<A>,
+    lane: &SignalLane<Signal>,
+    mut reason: StopReason,
+    was_started: bool,
+) -> StopReason {
     ctx.cancel_lifecycle();
     stop_children(ctx, lane.is_killed(), lane).await;
     if lane.is_killed() {
@@ -114,14 +136,7 @@ pub(crate) async fn incarnation<A: Actor>(
         signals.kill();
         child.shared().wait_for_stop().await;
     }
-    drop(actor);
-    if final_stop {
-        Ended::Final(reason)
-    } else if suspended && reason == StopReason::Shutdown {
-        Ended::Suspended
-    } else {
-        Ended::Stopped(reason)
-    }
+    reason
 }
 
 pub(crate) fn panicked(panic: Box<dyn std::any::Any + Send>, place: &str) -> StopReason {
@@ -147,7 +162,7 @@ enum Next<A: Actor> {
 }
 
 /// Handles signals and messages until the actor is asked to stop.
-async fn serve<A: Actor>(
+pub(crate) async fn serve<A: Actor>(
     actor: &mut A,
     ctx: &mut Context<A>,
     mailbox: &mut MailboxReceiver<A>,
@@ -157,6 +172,8 @@ async fn serve<A: Actor>(
     // (when this returns or unwinds) unsubscribes.
     let mut sources: Vec<Box<dyn EventSource<A>>> = Vec::new();
     let mut events_first = false;
+    // A run of events from one subscription: its index and length so far.
+    let mut run: Option<(usize, usize)> = None;
     loop {
         // Checked first: `ctx.stop()` may come from `on_start` or the last
         // handler.
@@ -164,99 +181,121 @@ async fn serve<A: Actor>(
             return Ended::Stopped(reason);
         }
         ctx.take_new_sources(&mut sources);
-        let next = poll_fn(|cx| {
-            if lane.has_work() {
-                return Poll::Ready(Next::Signals);
+        // Events already taken from a subscription's buffer are handled in a
+        // run (up to EVENT_RUN) while no signal is waiting: the mailbox
+        // waits at most that many events, and polling is paid once a run.
+        let next = match run {
+            Some((index, length)) if length < EVENT_RUN && !lane.has_work() => Next::Event(index),
+            _ => {
+                poll_fn(|cx| {
+                    if lane.has_work() {
+                        return Poll::Ready(Next::Signals);
+                    }
+                    // Alternate which side goes first, so a busy mailbox
+                    // cannot starve subscriptions, nor a busy topic the
+                    // mailbox.
+                    events_first = !events_first && !sources.is_empty();
+                    if events_first {
+                        if let Some(index) = poll_sources(&mut sources, cx) {
+                            return Poll::Ready(Next::Event(index));
+                        }
+                    }
+                    // The cell holds a sender for the actor's whole life, so
+                    // the mailbox never reports `None`.
+                    if let Poll::Ready(Some(envelope)) = mailbox.poll_recv(cx) {
+                        return Poll::Ready(Next::Message(envelope));
+                    }
+                    if !events_first && !sources.is_empty() {
+                        if let Some(index) = poll_sources(&mut sources, cx) {
+                            return Poll::Ready(Next::Event(index));
+                        }
+                    }
+                    lane.register(cx.waker());
+                    if lane.has_work() {
+                        Poll::Ready(Next::Signals)
+                    } else {
+                        Poll::Pending
+                    }
+                })
+                .await
             }
-            // Alternate which side goes first, so a busy mailbox cannot
-            // starve subscriptions, nor a busy topic the mailbox.
-            events_first = !events_first && !sources.is_empty();
-            if events_first {
-                if let Some(index) = poll_sources(&mut sources, cx) {
-                    return Poll::Ready(Next::Event(index));
-                }
-            }
-            // The cell holds a sender for the actor's whole life, so the
-            // mailbox never reports `None`.
-            if let Poll::Ready(Some(envelope)) = mailbox.poll_recv(cx) {
-                return Poll::Ready(Next::Message(envelope));
-            }
-            if !events_first && !sources.is_empty() {
-                if let Some(index) = poll_sources(&mut sources, cx) {
-                    return Poll::Ready(Next::Event(index));
-                }
-            }
-            lane.register(cx.waker());
-            if lane.has_work() {
-                Poll::Ready(Next::Signals)
-            } else {
-                Poll::Pending
-            }
-        })
-        .await;
+        };
 
-        match next {
+        // One await point for every handler, message or event, so the
+        // actor's task stores one handler future, not one per kind.
+        let handling = match next {
             Next::Message(envelope) => {
-                if Killable::new(envelope.deliver(actor, ctx), lane).await.is_none() {
-                    return Ended::Stopped(StopReason::Killed);
-                }
+                run = None;
+                envelope.deliver(actor, ctx)
             }
             Next::Event(index) => {
-                // Events already taken from the subscription's buffer are
-                // handled in a run (up to EVENT_RUN), as long as no signal
-                // or stop request comes up: the mailbox waits at most that
-                // many events, and the loop's polling is paid once per run.
-                for _ in 0..EVENT_RUN {
-                    let Some(handling) = sources[index].deliver(actor, ctx) else { break };
-                    if Killable::new(handling, lane).await.is_none() {
-                        return Ended::Stopped(StopReason::Killed);
+                let length = run.filter(|(i, _)| *i == index).map_or(0, |(_, n)| n);
+                match sources[index].deliver(actor, ctx) {
+                    Some(handling) => {
+                        run = Some((index, length + 1));
+                        handling
                     }
-                    if lane.has_work() || ctx.stop_requested() {
-                        break;
+                    None => {
+                        run = None;
+                        continue;
                     }
                 }
             }
             Next::Signals => {
-                if lane.is_killed() {
-                    return Ended::Stopped(StopReason::Killed);
+                run = None;
+                // Signals are rare: boxed, to keep the hook futures out of
+                // every idle actor's task.
+                if let Some(ended) = Box::pin(handle_signals(actor, ctx, lane)).await {
+                    return ended;
                 }
-                // The whole batch is handled (watch signals must not be
-                // lost); hooks are skipped once the actor is leaving.
-                let mut exit = None;
-                for signal in lane.take() {
-                    match signal {
-                        Signal::Stop(reason) => ctx.stop_with(reason),
-                        Signal::Watch(watcher) => ctx.on_signal_watch(watcher),
-                        Signal::Unwatch(watcher) => ctx.on_signal_unwatch(watcher),
-                        Signal::ChildStopped(child) => ctx.on_child_stopped(child),
-                        Signal::Supervise(Command::Start) => {} // already running: stale
-                        Signal::Supervise(Command::Suspend) => {
-                            exit.get_or_insert(Ended::Suspended);
-                        }
-                        Signal::Supervise(Command::Stop(reason)) => exit = Some(Ended::Final(reason)),
-                        Signal::Terminated(notice) => {
-                            if exit.is_none()
-                                && ctx.accept_terminated(notice.id)
-                                && Killable::new(actor.on_terminated(ctx, notice), lane).await.is_none()
-                            {
-                                exit = Some(Ended::Stopped(StopReason::Killed));
-                            }
-                        }
-                        Signal::Notice(notice) => {
-                            if exit.is_none()
-                                && Killable::new(actor.__supervision(ctx, notice), lane).await.is_none()
-                            {
-                                exit = Some(Ended::Stopped(StopReason::Killed));
-                            }
-                        }
-                    }
+                continue;
+            }
+        };
+        if Killable::new(handling, lane).await.is_none() {
+            return Ended::Stopped(StopReason::Killed);
+        }
+    }
+}
+
+/// Handles one batch of signals; `Some` when the actor must leave.
+async fn handle_signals<A: Actor>(
+    actor: &mut A,
+    ctx: &mut Context<A>,
+    lane: &SignalLane<Signal>,
+) -> Option<Ended> {
+    if lane.is_killed() {
+        return Some(Ended::Stopped(StopReason::Killed));
+    }
+    // The whole batch is handled (watch signals must not be lost); hooks
+    // are skipped once the actor is leaving.
+    let mut exit = None;
+    for signal in lane.take() {
+        match signal {
+            Signal::Stop(reason) => ctx.stop_with(reason),
+            Signal::Watch(watcher) => ctx.on_signal_watch(watcher),
+            Signal::Unwatch(watcher) => ctx.on_signal_unwatch(watcher),
+            Signal::ChildStopped(child) => ctx.on_child_stopped(child),
+            Signal::Supervise(Command::Start) => {} // already running: stale
+            Signal::Supervise(Command::Suspend) => {
+                exit.get_or_insert(Ended::Suspended);
+            }
+            Signal::Supervise(Command::Stop(reason)) => exit = Some(Ended::Final(reason)),
+            Signal::Terminated(notice) => {
+                if exit.is_none()
+                    && ctx.accept_terminated(notice.id)
+                    && Killable::new(actor.on_terminated(ctx, notice), lane).await.is_none()
+                {
+                    exit = Some(Ended::Stopped(StopReason::Killed));
                 }
-                if let Some(exit) = exit {
-                    return exit;
+            }
+            Signal::Notice(notice) => {
+                if exit.is_none() && Killable::new(actor.__supervision(ctx, notice), lane).await.is_none() {
+                    exit = Some(Ended::Stopped(StopReason::Killed));
                 }
             }
         }
     }
+    exit
 }
 
 /// The index of a subscription with an event ready; ended subscriptions
