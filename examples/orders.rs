@@ -16,49 +16,38 @@ use actor_core::prelude::*;
 
 // ---- the command: a known recipient, "do this" ----
 
+#[derive(Message)]
 struct SendConfirmation {
     order: u64,
-}
-impl Message for SendConfirmation {
-    type Reply = ();
 }
 
 // ---- the fact: "this happened", for whoever cares ----
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Event)]
 struct PaymentCompleted {
     order: u64,
     cents: u64,
 }
-impl Event for PaymentCompleted {}
-impl Message for PaymentCompleted {
-    type Reply = ();
-}
 
 /// Pays, then either tells the mailer (style 1) or publishes a fact (style 2).
+#[derive(Actor)]
 struct Payments {
     mailer: Option<Recipient<SendConfirmation>>,
 }
-impl Actor for Payments {}
 
-struct Pay {
-    order: u64,
-    cents: u64,
-}
-impl Message for Pay {
-    type Reply = ();
-}
-
-impl Handler<Pay> for Payments {
-    async fn handle(&mut self, pay: Pay, ctx: &mut Context<Self>) {
-        println!("payments: charged order {} ({} cents)", pay.order, pay.cents);
+#[actor]
+impl Payments {
+    /// Becomes the message `Pay { order, cents }`; `payments.pay(order, cents)` asks it.
+    #[message]
+    async fn pay(&mut self, order: u64, cents: u64, ctx: &mut Context<Self>) {
+        println!("payments: charged order {order} ({cents} cents)");
         match &self.mailer {
             // Style 1: a command to a recipient we know.
             Some(mailer) => {
-                let _ = mailer.tell(SendConfirmation { order: pay.order }).await;
+                let _ = mailer.tell(SendConfirmation { order }).await;
             }
             // Style 2: a fact; we do not know who listens.
-            None => ctx.system().events().publish(PaymentCompleted { order: pay.order, cents: pay.cents }),
+            None => ctx.system().events().publish(PaymentCompleted { order, cents }),
         }
     }
 }
@@ -117,7 +106,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let system = ActorSystem::new();
     let email = system.spawn(Email);
     let payments = system.spawn(Payments { mailer: Some(email.recipient()) });
-    payments.ask(Pay { order: 1, cents: 1200 }).await?;
+    payments.pay(1, 1200).await?;
     system.shutdown().await;
 
     println!("== 2. event-driven: payments publishes, three services react");
@@ -130,12 +119,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         started.recv().await; // all three have subscribed
     }
     let payments = system.spawn(Payments { mailer: None });
-    payments.ask(Pay { order: 2, cents: 800 }).await?;
-    payments.ask(Pay { order: 3, cents: 450 }).await?;
+    payments.pay(2, 800).await?;
+    payments.pay(3, 450).await?;
 
     println!("== a fraud monitor joins, payments unchanged");
     let mut fraud = system.events().subscribe_filtered::<PaymentCompleted>(|p| p.cents > 500);
-    payments.ask(Pay { order: 4, cents: 9900 }).await?;
+    payments.pay(4, 9900).await?;
     let suspicious = fraud.recv().await.expect("stream open");
     println!("fraud: reviewing order {} ({} cents)", suspicious.order, suspicious.cents);
 

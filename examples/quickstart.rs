@@ -1,6 +1,8 @@
 //! The quick start: actors, tell and ask, back-pressure, and a panic that
 //! stays inside the actor that had it.
 //!
+//! Written with the plain traits; `examples/orders.rs` and `examples/service_tree.rs` use the macros.
+//!
 //! Run with `cargo run --example quickstart` (add `RUST_LOG=debug` to see the
 //! runtime's own lifecycle traces).
 #![allow(clippy::print_stdout)] // an example talks to its user

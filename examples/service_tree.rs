@@ -41,21 +41,17 @@ impl Actor for DbConn {
     }
 }
 
-/// Runs one statement; the reply says who ran it.
-struct Query(&'static str);
-
 #[derive(Debug)]
 struct Answer {
     instance: u32,
     served: u64,
 }
 
-impl Message for Query {
-    type Reply = Answer;
-}
-
-impl Handler<Query> for DbConn {
-    async fn handle(&mut self, Query(sql): Query, ctx: &mut Context<Self>) -> Answer {
+#[actor]
+impl DbConn {
+    /// Runs one statement; the reply says who ran it.
+    #[message]
+    async fn query(&mut self, sql: &'static str, ctx: &mut Context<Self>) -> Answer {
         println!("  [{} #{}] {sql}", name(ctx), self.instance);
         if sql.starts_with("VACUUM") {
             tokio::time::sleep(Duration::from_millis(100)).await; // slow: a queue forms behind it
@@ -89,12 +85,10 @@ impl Actor for Cache {
     }
 }
 
-struct Put(String, String);
-impl Message for Put {
-    type Reply = ();
-}
-impl Handler<Put> for Cache {
-    async fn handle(&mut self, Put(key, value): Put, _ctx: &mut Context<Self>) {
+#[actor]
+impl Cache {
+    #[message]
+    fn put(&mut self, key: String, value: String) {
         self.entries.insert(key, value);
     }
 }
@@ -107,12 +101,10 @@ impl Actor for Mailer {
     }
 }
 
-struct Welcome(&'static str);
-impl Message for Welcome {
-    type Reply = ();
-}
-impl Handler<Welcome> for Mailer {
-    async fn handle(&mut self, Welcome(to): Welcome, _ctx: &mut Context<Self>) {
+#[actor]
+impl Mailer {
+    #[message]
+    fn welcome(&self, to: &'static str) {
         println!("  [mailer] welcome mail to {to}");
     }
 }
@@ -156,11 +148,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mailer = api.child::<Mailer>("mailer").await?;
 
     println!("2. some traffic");
+    // `#[actor]` generated the messages (`Query`, `Put`, `Welcome`) and the clients like
+    // `conn.query(..)`, which ask; `tell` takes the message struct.
     for conn in &conns {
-        conn.ask(Query("SELECT * FROM users WHERE id = 7")).await?;
+        conn.query("SELECT * FROM users WHERE id = 7").await?;
     }
-    cache.tell(Put("user:7".into(), "ada@example.com".into())).await?;
-    mailer.ask(Welcome("ada@example.com")).await?;
+    cache.tell(Put { key: "user:7".into(), value: "ada@example.com".into() }).await?;
+    mailer.welcome("ada@example.com").await?;
 
     println!("3. the tree before:\n");
     print!("{}", api.snapshot().await?);
@@ -170,11 +164,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let id_before = conn2.id();
     println!("4. conn-2 ({id_before}) is kept busy, and two queries queue behind the slow one:");
     println!("   the first makes it panic, the second is an ordinary query");
-    conn2.tell(Query("VACUUM orders")).await?;
+    conn2.tell(Query { sql: "VACUUM orders" }).await?;
     let (failed, answered) = tokio::join!(
         biased;
-        conn2.ask(Query("DROP TABLE orders")),
-        conn2.ask(Query("SELECT count(*) FROM orders")),
+        conn2.query("DROP TABLE orders"),
+        conn2.query("SELECT count(*) FROM orders"),
     );
     println!("  DROP   -> {failed:?} (the failing message is dropped, its asker told)");
     let answer = answered?;
