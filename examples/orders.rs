@@ -42,15 +42,21 @@ impl Payments {
     async fn pay(&mut self, order: u64, cents: u64, ctx: &mut Context<Self>) {
         println!("payments: charged order {order} ({cents} cents)");
         match &self.mailer {
-            // Style 1: a command to a recipient we know.
+            // Style 1: a command to a recipient we know; `ask` waits until
+            // it is done (a `tell` would return once it is queued).
             Some(mailer) => {
-                let _ = mailer.tell(SendConfirmation { order }).await;
+                let _ = mailer.ask(SendConfirmation { order }).await;
             }
             // Style 2: a fact; we do not know who listens.
             None => ctx.system().events().publish(PaymentCompleted { order, cents }),
         }
     }
 }
+
+/// Each reacting service reports its own fact when it is done; `main`
+/// waits for them before shutting down (stopping drops what is pending).
+#[derive(Clone, Debug, Event)]
+struct Reacted;
 
 struct Email;
 impl Actor for Email {
@@ -65,8 +71,9 @@ impl Handler<SendConfirmation> for Email {
     }
 }
 impl Handler<PaymentCompleted> for Email {
-    async fn handle(&mut self, fact: PaymentCompleted, _ctx: &mut Context<Self>) {
+    async fn handle(&mut self, fact: PaymentCompleted, ctx: &mut Context<Self>) {
         println!("email: confirmation for order {} (heard)", fact.order);
+        ctx.system().events().publish(Reacted);
     }
 }
 
@@ -81,9 +88,10 @@ impl Actor for Analytics {
     }
 }
 impl Handler<PaymentCompleted> for Analytics {
-    async fn handle(&mut self, fact: PaymentCompleted, _ctx: &mut Context<Self>) {
+    async fn handle(&mut self, fact: PaymentCompleted, ctx: &mut Context<Self>) {
         self.revenue += fact.cents;
         println!("analytics: revenue now {} cents", self.revenue);
+        ctx.system().events().publish(Reacted);
     }
 }
 
@@ -95,14 +103,15 @@ impl Actor for Inventory {
     }
 }
 impl Handler<PaymentCompleted> for Inventory {
-    async fn handle(&mut self, fact: PaymentCompleted, _ctx: &mut Context<Self>) {
+    async fn handle(&mut self, fact: PaymentCompleted, ctx: &mut Context<Self>) {
         println!("inventory: reserving stock for order {}", fact.order);
+        ctx.system().events().publish(Reacted);
     }
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    println!("== 1. message-driven: payments tells email");
+    println!("== 1. message-driven: payments commands email");
     let system = ActorSystem::new();
     let email = system.spawn(Email);
     let payments = system.spawn(Payments { mailer: Some(email.recipient()) });
@@ -118,6 +127,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for _ in 0..3 {
         started.recv().await; // all three have subscribed
     }
+    let mut reactions = system.events().subscribe::<Reacted>();
     let payments = system.spawn(Payments { mailer: None });
     payments.pay(2, 800).await?;
     payments.pay(3, 450).await?;
@@ -128,6 +138,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let suspicious = fraud.recv().await.expect("stream open");
     println!("fraud: reviewing order {} ({} cents)", suspicious.order, suspicious.cents);
 
+    for _ in 0..9 {
+        reactions.recv().await; // three services x three payments
+    }
     system.shutdown().await;
     Ok(())
 }
