@@ -55,6 +55,8 @@ impl Handler<Divide> for Divider {
 /// Watches the divider and reports when it stops.
 struct Watchdog {
     target: ActorRef<Divider>,
+    /// Tells `main` the notice has been handled.
+    reported: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 impl Actor for Watchdog {
@@ -65,6 +67,9 @@ impl Actor for Watchdog {
 
     async fn on_terminated(&mut self, _ctx: &mut Context<Self>, t: Terminated) {
         println!("  watchdog: actor {} stopped: {}", t.id, t.reason);
+        if let Some(reported) = self.reported.take() {
+            let _ = reported.send(());
+        }
     }
 }
 
@@ -104,11 +109,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     println!("3. a panic stops only the actor that panicked");
     let divider = system.spawn(Divider);
-    system.spawn(Watchdog { target: divider.clone() });
+    let (reported, watchdog_reported) = tokio::sync::oneshot::channel();
+    system.spawn(Watchdog { target: divider.clone(), reported: Some(reported) });
     println!("  10 / 2 = {}", divider.ask(Divide(10, 2)).await?);
     let failed = divider.ask(Divide(1, 0)).timeout(Duration::from_secs(5)).await;
     println!("  1 / 0 -> {failed:?} (the asker is told at once, it does not hang)");
     println!("  divider stopped: {}", divider.wait_for_stop().await);
+    let _ = watchdog_reported.await;
     println!("  counter still alive: {}, total = {}", counter.is_alive(), counter.ask(Add(0)).await?);
     match divider.try_tell(Divide(4, 2)) {
         Err(SendError::Closed(_)) => println!("  sending to the stopped divider hands the message back"),
