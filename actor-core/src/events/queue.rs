@@ -170,3 +170,63 @@ impl<E> Queue<E> {
 pub(crate) fn unshare<E: Clone>(event: Arc<E>) -> E {
     Arc::try_unwrap(event).unwrap_or_else(|shared| (*shared).clone())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+    use std::sync::Arc;
+
+    use proptest::prelude::*;
+
+    use super::{Overflow, Queue};
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        Push(u32),
+        TakeAll,
+    }
+
+    fn ops() -> impl Strategy<Value = Vec<Op>> {
+        prop::collection::vec(
+            prop_oneof![3 => any::<u32>().prop_map(Op::Push), 1 => Just(Op::TakeAll)],
+            0..200,
+        )
+    }
+
+    proptest! {
+        /// The buffer behaves like a plain bounded deque with the chosen
+        /// policy: same events delivered in the same order, same drop count.
+        #[test]
+        fn matches_a_bounded_deque(capacity in 1usize..8, newest in any::<bool>(), ops in ops()) {
+            let policy = if newest { Overflow::DropNewest } else { Overflow::DropOldest };
+            let queue = Queue::new(capacity, policy, None, None);
+            let mut model = VecDeque::new();
+            let mut model_dropped = 0u64;
+            let (mut got, mut want) = (Vec::new(), Vec::new());
+            for op in ops {
+                match op {
+                    Op::Push(n) => {
+                        queue.push(&Arc::new(n), false);
+                        if model.len() < capacity {
+                            model.push_back(n);
+                        } else {
+                            model_dropped += 1;
+                            if !newest {
+                                model.pop_front();
+                                model.push_back(n);
+                            }
+                        }
+                    }
+                    Op::TakeAll => {
+                        let mut batch = VecDeque::new();
+                        queue.take_all(&mut batch);
+                        got.extend(batch.into_iter().map(|e| *e));
+                        want.extend(model.drain(..));
+                    }
+                }
+            }
+            prop_assert_eq!(got, want);
+            prop_assert_eq!(queue.dropped(), model_dropped);
+        }
+    }
+}
