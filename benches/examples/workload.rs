@@ -5,6 +5,10 @@
 //! cargo run --release -p benches --example workload -- WORKLOAD VARIANT [COUNT]
 //!   WORKLOAD: tell | ask | spawn_stop | ring | idle     VARIANT: ours | raw
 //!   COUNT: messages, round trips, actors or hops (defaults: the bench sizes)
+//!   WORKLOAD: fanout   VARIANT: ours (actor subscribers) | streams | raw (broadcast)
+//!   COUNT: events, each delivered to 100 subscribers
+//!   WORKLOAD: publish  VARIANT: none | stuck (one subscriber that never reads)
+//!   COUNT: events published
 //! ```
 //!
 //! `idle` spawns COUNT idle actors and waits until all have started (the
@@ -15,6 +19,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
+use benches::fanout::{self, EVENTS, STUCK_EVENTS, SUBSCRIBERS};
 use benches::{
     ns_per, ours, raw, run, runtime, IDLE_ACTORS, RING_ACTORS, RING_HOPS, SPAWN_ACTORS, TELL_MESSAGES,
 };
@@ -22,7 +27,7 @@ use benches::{
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(workload), Some(variant)) = (args.first(), args.get(1)) else {
-        eprintln!("usage: workload tell|ask|spawn_stop|ring|idle ours|raw [COUNT]");
+        eprintln!("usage: workload tell|ask|spawn_stop|ring|idle ours|raw [COUNT], fanout ours|streams|raw [EVENTS], publish none|stuck [EVENTS]");
         return ExitCode::FAILURE;
     };
     let count: Option<u64> = args.get(2).map(|c| c.replace('_', "").parse().expect("COUNT is a number"));
@@ -38,6 +43,11 @@ fn main() -> ExitCode {
         ("ring", "raw") => with(count, RING_HOPS, |n| run(&rt, raw::ring(RING_ACTORS, n))),
         ("idle", "ours") => with(count, IDLE_ACTORS as u64, |n| run(&rt, ours::idle(n as usize))),
         ("idle", "raw") => with(count, IDLE_ACTORS as u64, |n| run(&rt, raw::idle(n as usize))),
+        ("fanout", "ours") => with(count, EVENTS, |n| run(&rt, fanout::ours_actors(SUBSCRIBERS, n))),
+        ("fanout", "streams") => with(count, EVENTS, |n| run(&rt, fanout::ours_streams(SUBSCRIBERS, n))),
+        ("fanout", "raw") => with(count, EVENTS, |n| run(&rt, fanout::raw_broadcast(SUBSCRIBERS, n))),
+        ("publish", "none") => with(count, STUCK_EVENTS, |n| run(&rt, fanout::publish_past_stuck(0, n))),
+        ("publish", "stuck") => with(count, STUCK_EVENTS, |n| run(&rt, fanout::publish_past_stuck(1, n))),
         _ => {
             eprintln!("unknown workload {workload:?} or variant {variant:?}");
             return ExitCode::FAILURE;
