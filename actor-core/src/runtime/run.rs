@@ -187,6 +187,9 @@ pub(crate) async fn serve<A: Actor>(
         let next = match run {
             Some((index, length)) if length < EVENT_RUN && !lane.has_work() => Next::Event(index),
             _ => {
+                // A run ends here: the next event, if that is what comes,
+                // starts a new one.
+                run = None;
                 poll_fn(|cx| {
                     if lane.has_work() {
                         return Poll::Ready(Next::Signals);
@@ -229,7 +232,7 @@ pub(crate) async fn serve<A: Actor>(
                 envelope.deliver(actor, ctx)
             }
             Next::Event(index) => {
-                let length = run.filter(|(i, _)| *i == index).map_or(0, |(_, n)| n);
+                let length = run.map_or(0, |(_, n)| n);
                 match sources[index].deliver(actor, ctx) {
                     Some(handling) => {
                         run = Some((index, length + 1));
