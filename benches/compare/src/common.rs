@@ -124,9 +124,7 @@ where
 }
 
 /// `0 + 1 + … + (n - 1)`: what the summing workloads must answer.
-pub fn expected_sum(n: u64) -> u64 {
-    n.wrapping_mul(n.saturating_sub(1)) / 2
-}
+pub use benches::expected_sum;
 
 /// Per-ask latencies and their total.
 #[derive(Debug)]

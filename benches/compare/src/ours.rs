@@ -8,65 +8,19 @@ use std::time::{Duration, Instant};
 
 use actor_core::events::SubscribeOptions;
 use actor_core::prelude::*;
-use tokio::sync::Notify;
 
-use crate::common::{
-    expected_sum, resident_bytes, time_asks, wait_count, AskRun, Counter, FanOut, Memory, Tally,
-};
+use crate::common::{resident_bytes, time_asks, wait_count, AskRun, Counter, FanOut, Memory, Tally};
 
 // ---- W1 / W2: one summing actor ----
 
-#[derive(Default)]
-struct Summer {
-    total: u64,
-}
-impl Actor for Summer {}
-
-struct Add(u64);
-impl Message for Add {
-    type Reply = ();
-}
-impl Handler<Add> for Summer {
-    async fn handle(&mut self, Add(n): Add, _ctx: &mut Context<Self>) {
-        self.total = self.total.wrapping_add(n);
-    }
-}
-
-struct Total;
-impl Message for Total {
-    type Reply = u64;
-}
-impl Handler<Total> for Summer {
-    async fn handle(&mut self, _: Total, _ctx: &mut Context<Self>) -> u64 {
-        self.total
-    }
-}
-
-struct AddGet(u64);
-impl Message for AddGet {
-    type Reply = u64;
-}
-impl Handler<AddGet> for Summer {
-    async fn handle(&mut self, AddGet(n): AddGet, _ctx: &mut Context<Self>) -> u64 {
-        self.total = self.total.wrapping_add(n);
-        self.total
-    }
-}
+// The summing actor and the W1, W3 and W4 workloads are the workspace
+// benchmarks' own (`benches::ours`), so both suites measure the same code.
+use benches::ours::{AddGet, Summer};
 
 /// W1: `tell(Add(i)).await` ×n (waits only for mailbox space), then
 /// `ask(Total)`.
 pub async fn tell(n: u64) -> Duration {
-    let system = ActorSystem::new();
-    let summer = system.spawn(Summer::default());
-    let start = Instant::now();
-    for i in 0..n {
-        summer.tell(Add(i)).await.expect("tell");
-    }
-    let sum = summer.ask(Total).await.expect("ask");
-    let elapsed = start.elapsed();
-    assert_eq!(sum, expected_sum(n));
-    system.shutdown().await;
-    elapsed
+    benches::ours::tell_sum(n).await
 }
 
 /// W2: `ask(AddGet(i)).await` ×n.
@@ -84,80 +38,14 @@ pub async fn ask(n: u64) -> AskRun {
 
 // ---- W3: spawn + stop ----
 
-#[derive(Default)]
-struct Idle {
-    _state: u64,
-}
-impl Actor for Idle {}
-
 /// W3: `system.spawn` ×n, `stop()` each, `wait_for_stop()` each.
 pub async fn spawn_stop(n: u64) -> Duration {
-    let system = ActorSystem::new();
-    let mut refs = Vec::with_capacity(n as usize);
-    let start = Instant::now();
-    for _ in 0..n {
-        refs.push(system.spawn(Idle::default()));
-    }
-    for actor in &refs {
-        actor.stop();
-    }
-    for actor in &refs {
-        assert_eq!(actor.wait_for_stop().await, StopReason::Normal);
-    }
-    let elapsed = start.elapsed();
-    drop(refs);
-    system.shutdown().await;
-    elapsed
-}
-
-// ---- W4: ring ----
-
-struct RingNode {
-    next: Option<ActorRef<RingNode>>,
-    done: Arc<Notify>,
-}
-impl Actor for RingNode {}
-
-struct Link(ActorRef<RingNode>);
-impl Message for Link {
-    type Reply = ();
-}
-impl Handler<Link> for RingNode {
-    async fn handle(&mut self, Link(next): Link, _ctx: &mut Context<Self>) {
-        self.next = Some(next);
-    }
-}
-
-struct Token(u64);
-impl Message for Token {
-    type Reply = ();
-}
-impl Handler<Token> for RingNode {
-    async fn handle(&mut self, Token(left): Token, _ctx: &mut Context<Self>) {
-        if left == 0 {
-            self.done.notify_one();
-        } else if let Some(next) = &self.next {
-            next.tell(Token(left - 1)).await.expect("ring tell");
-        }
-    }
+    benches::ours::spawn_stop(n).await
 }
 
 /// W4: each node's handler does `next.tell(Token(left - 1)).await`.
 pub async fn ring(actors: usize, hops: u64) -> Duration {
-    let system = ActorSystem::new();
-    let done = Arc::new(Notify::new());
-    let nodes: Vec<_> =
-        (0..actors).map(|_| system.spawn(RingNode { next: None, done: done.clone() })).collect();
-    for (i, node) in nodes.iter().enumerate() {
-        node.ask(Link(nodes[(i + 1) % actors].clone())).await.expect("link");
-    }
-    let start = Instant::now();
-    nodes[0].tell(Token(hops)).await.expect("first tell");
-    done.notified().await;
-    let elapsed = start.elapsed();
-    drop(nodes);
-    system.shutdown().await;
-    elapsed
+    benches::ours::ring(actors, hops).await
 }
 
 // ---- W5: fan-out through the event stream ----

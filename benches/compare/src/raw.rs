@@ -7,44 +7,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::sync::{broadcast, mpsc, oneshot, Notify};
+use tokio::sync::{broadcast, mpsc, oneshot};
 
-use crate::common::{
-    expected_sum, resident_bytes, time_asks, wait_count, AskRun, FanOut, Memory, Tally, RAW_CAPACITY,
-};
-
-enum SumMsg {
-    Add(u64),
-    Total(oneshot::Sender<u64>),
-}
+use crate::common::{resident_bytes, time_asks, wait_count, AskRun, FanOut, Memory, Tally, RAW_CAPACITY};
 
 /// W1: a summing task on `mpsc::channel(1024)`; `send(Add(i)).await` ×n,
-/// then a `Total` with a `oneshot`.
+/// then a `Total` with a `oneshot` (the workspace benchmarks' own code).
 pub async fn tell(n: u64) -> Duration {
-    let (tx, mut rx) = mpsc::channel(RAW_CAPACITY);
-    let receiver = tokio::spawn(async move {
-        let mut total = 0u64;
-        while let Some(msg) = rx.recv().await {
-            match msg {
-                SumMsg::Add(k) => total = total.wrapping_add(k),
-                SumMsg::Total(reply) => {
-                    let _ = reply.send(total);
-                }
-            }
-        }
-    });
-    let start = Instant::now();
-    for i in 0..n {
-        tx.send(SumMsg::Add(i)).await.expect("send");
-    }
-    let (reply, answer) = oneshot::channel();
-    tx.send(SumMsg::Total(reply)).await.expect("send total");
-    let sum = answer.await.expect("answer");
-    let elapsed = start.elapsed();
-    assert_eq!(sum, expected_sum(n));
-    drop(tx);
-    receiver.await.expect("receiver");
-    elapsed
+    benches::raw::tell_sum(n).await
 }
 
 /// W2: `(u64, oneshot::Sender)` on `mpsc::channel(1024)`, a fresh
@@ -75,51 +45,12 @@ pub async fn ask(n: u64) -> AskRun {
 /// W3: `tokio::spawn` ×n tasks each looping on its own `mpsc`, then drop
 /// every sender and join every task.
 pub async fn spawn_stop(n: u64) -> Duration {
-    let mut senders = Vec::with_capacity(n as usize);
-    let mut handles = Vec::with_capacity(n as usize);
-    let start = Instant::now();
-    for _ in 0..n {
-        let (tx, mut rx) = mpsc::channel::<u64>(RAW_CAPACITY);
-        handles.push(tokio::spawn(async move { while rx.recv().await.is_some() {} }));
-        senders.push(tx);
-    }
-    drop(senders);
-    for handle in handles {
-        handle.await.expect("task");
-    }
-    start.elapsed()
+    benches::raw::spawn_stop(n).await
 }
 
 /// W4: tasks in a ring of bounded `mpsc`, each `next.send(left - 1).await`.
 pub async fn ring(tasks: usize, hops: u64) -> Duration {
-    let done = Arc::new(Notify::new());
-    let (senders, receivers): (Vec<_>, Vec<_>) =
-        (0..tasks).map(|_| mpsc::channel::<u64>(RAW_CAPACITY)).unzip();
-    let mut handles = Vec::with_capacity(tasks);
-    for (i, mut rx) in receivers.into_iter().enumerate() {
-        let next = senders[(i + 1) % tasks].clone();
-        let done = done.clone();
-        handles.push(tokio::spawn(async move {
-            while let Some(left) = rx.recv().await {
-                if left == 0 {
-                    done.notify_one();
-                } else {
-                    next.send(left - 1).await.expect("ring send");
-                }
-            }
-        }));
-    }
-    let start = Instant::now();
-    senders[0].send(hops).await.expect("first send");
-    done.notified().await;
-    let elapsed = start.elapsed();
-    for handle in &handles {
-        handle.abort();
-    }
-    for handle in handles {
-        let _ = handle.await;
-    }
-    elapsed
+    benches::raw::ring(tasks, hops).await
 }
 
 #[derive(Clone)]
