@@ -4,7 +4,7 @@
 #[cfg(not(actor_loom))]
 mod imp {
     pub(crate) use futures_util::task::AtomicWaker;
-    pub(crate) use std::sync::atomic::{AtomicU8, Ordering};
+    pub(crate) use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 
     /// A mutex whose `lock` cannot fail (parking_lot; no poisoning).
     #[derive(Debug, Default)]
@@ -23,7 +23,7 @@ mod imp {
 
 #[cfg(actor_loom)]
 mod imp {
-    pub(crate) use loom::sync::atomic::{AtomicU8, Ordering};
+    pub(crate) use loom::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 
     /// loom's `AtomicWaker` with the `&Waker` signature of futures'.
     #[derive(Debug)]

@@ -171,10 +171,10 @@ impl<A: Actor> ActorRef<A> {
         self.cell.shared.is_alive()
     }
 
-    /// How many messages wait in a bounded mailbox (`None` for an
-    /// unbounded one).
+    /// How many messages wait in the mailbox, including one the actor has
+    /// taken but not finished handling. Always `Some` for a local actor.
     pub fn mailbox_len(&self) -> Option<usize> {
-        self.cell.mailbox.len()
+        Some(self.cell.mailbox.len())
     }
 
     /// Asks the actor to stop gracefully: it finishes the current message,

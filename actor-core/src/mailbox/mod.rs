@@ -1,14 +1,15 @@
 //! Mailboxes: the bounded (or unbounded) user lane and the signal lane.
 //!
-//! The user lane is a `tokio::sync::mpsc` channel of boxed envelopes: one
-//! allocation per message. The signal lane ([`signal`]) is a small
+//! The user lane ([`queue`]) is a bounded queue of boxed envelopes inside
+//! the actor's cell: one allocation per message, none for an idle actor. The signal lane ([`signal`]) is a small
 //! lock-protected queue with its own waker flag, checked before every
 //! message, so stop, kill and watch notices never wait behind user messages.
 
 pub(crate) mod envelope;
+mod queue;
 pub(crate) mod signal;
 
-use tokio::sync::mpsc;
+use queue::{Batch, Queue};
 
 use crate::address::SendError;
 use crate::Actor;
@@ -19,13 +20,14 @@ pub(crate) use envelope::Envelope;
 /// Large enough that a busy actor keeps its sender streaming without
 /// stalling on every message, small enough that a stuck actor pushes back on
 /// its senders within milliseconds instead of growing without bound. A
-/// queued message costs one slot in the channel (16 bytes) plus its boxed
-/// envelope, so a full default mailbox holds roughly 1024 × (16 + message
-/// size) bytes.
+/// queued message costs one 16-byte slot plus its boxed envelope, so a full
+/// default mailbox holds roughly 1024 × (16 + message size) bytes. An
+/// empty mailbox that never held a message owns no heap.
 pub const DEFAULT_MAILBOX_CAPACITY: usize = 1024;
 
-/// The largest bounded capacity (tokio's semaphore limit, about 2.3e18).
-pub const MAX_MAILBOX_CAPACITY: usize = tokio::sync::Semaphore::MAX_PERMITS;
+/// The largest bounded capacity, about 2.3e18 on 64-bit targets (the
+/// same limit tokio's channels have).
+pub const MAX_MAILBOX_CAPACITY: usize = usize::MAX >> 3;
 
 /// How many messages an actor's mailbox holds.
 ///
@@ -55,33 +57,27 @@ impl Default for MailboxCapacity {
     }
 }
 
-/// The sending half of a user mailbox.
-pub(crate) enum MailboxSender<A: Actor> {
-    Bounded(mpsc::Sender<Envelope<A>>),
-    Unbounded(mpsc::UnboundedSender<Envelope<A>>),
+/// The shared half of an actor's user mailbox, held in its cell.
+pub(crate) struct Mailbox<A: Actor> {
+    queue: Queue<Envelope<A>>,
 }
 
-/// The receiving half, owned by the actor's task (and handed from one
-/// incarnation to the next when a supervisor restarts the actor).
-pub(crate) enum MailboxReceiver<A: Actor> {
-    Bounded(mpsc::Receiver<Envelope<A>>),
-    Unbounded(mpsc::UnboundedReceiver<Envelope<A>>),
+/// The actor's half: the messages it has taken from the mailbox and not yet
+/// handled. Owned by the actor's task and handed from one incarnation to
+/// the next when a supervisor restarts the actor.
+pub(crate) struct MailboxReceiver<A: Actor> {
+    batch: Batch<Envelope<A>>,
 }
 
-pub(crate) fn channel<A: Actor>(capacity: MailboxCapacity) -> (MailboxSender<A>, MailboxReceiver<A>) {
-    match capacity {
-        MailboxCapacity::Bounded(n) => {
-            let (tx, rx) = mpsc::channel(n.clamp(1, MAX_MAILBOX_CAPACITY));
-            (MailboxSender::Bounded(tx), MailboxReceiver::Bounded(rx))
-        }
-        MailboxCapacity::Unbounded => {
-            let (tx, rx) = mpsc::unbounded_channel();
-            (MailboxSender::Unbounded(tx), MailboxReceiver::Unbounded(rx))
-        }
+impl<A: Actor> Mailbox<A> {
+    pub(crate) fn new(capacity: MailboxCapacity) -> Self {
+        let capacity = match capacity {
+            MailboxCapacity::Bounded(n) => n.clamp(1, MAX_MAILBOX_CAPACITY),
+            MailboxCapacity::Unbounded => queue::UNBOUNDED,
+        };
+        Mailbox { queue: Queue::new(capacity) }
     }
-}
 
-impl<A: Actor> MailboxSender<A> {
     /// Enqueues without waiting; `wrap` builds the envelope only once a slot
     /// is reserved, so a refused message comes back unboxed. `M` is what
     /// the envelope gives back from `into_message_any` (the message, or the
@@ -91,72 +87,45 @@ impl<A: Actor> MailboxSender<A> {
         msg: M,
         wrap: impl FnOnce(M) -> Envelope<A>,
     ) -> Result<(), SendError<M>> {
-        match self {
-            MailboxSender::Bounded(tx) => match tx.try_reserve() {
-                Ok(permit) => {
-                    permit.send(wrap(msg));
-                    Ok(())
-                }
-                Err(mpsc::error::TrySendError::Full(())) => Err(SendError::Full(msg)),
-                Err(mpsc::error::TrySendError::Closed(())) => Err(SendError::Closed(msg)),
-            },
-            MailboxSender::Unbounded(tx) => {
-                tx.send(wrap(msg)).map_err(|refused| SendError::Closed(refused.0.into_message()))
-            }
-        }
+        self.queue.try_push(msg, wrap, |envelope| envelope.into_message())
     }
 
-    /// Enqueues, waiting for space in a bounded mailbox.
+    /// Enqueues, waiting for space in a full mailbox.
     pub(crate) async fn send<M: Send + 'static>(
         &self,
         msg: M,
         wrap: impl FnOnce(M) -> Envelope<A>,
     ) -> Result<(), SendError<M>> {
-        match self {
-            MailboxSender::Bounded(tx) => match tx.reserve().await {
-                Ok(permit) => {
-                    permit.send(wrap(msg));
-                    Ok(())
-                }
-                Err(_) => Err(SendError::Closed(msg)),
-            },
-            MailboxSender::Unbounded(_) => self.try_send(msg, wrap),
-        }
+        self.queue.push(msg, wrap, |envelope| envelope.into_message()).await
     }
 
-    /// Messages waiting in a bounded mailbox; `None` for an unbounded one,
-    /// whose sender does not know.
-    pub(crate) fn len(&self) -> Option<usize> {
-        match self {
-            MailboxSender::Bounded(tx) => Some(tx.max_capacity() - tx.capacity()),
-            MailboxSender::Unbounded(_) => None,
-        }
+    /// Messages waiting, including any the actor has taken but not handled.
+    pub(crate) fn len(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// Refuses further sends; queued messages stay readable.
+    pub(crate) fn close(&self) {
+        self.queue.close();
     }
 }
 
 impl<A: Actor> MailboxReceiver<A> {
+    pub(crate) fn new() -> Self {
+        MailboxReceiver { batch: Batch::new() }
+    }
+
+    /// The next message. The cell holds the mailbox for the actor's whole
+    /// life, so there is no "all senders gone" end.
     pub(crate) fn poll_recv(
         &mut self,
+        mailbox: &Mailbox<A>,
         cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Envelope<A>>> {
-        match self {
-            MailboxReceiver::Bounded(rx) => rx.poll_recv(cx),
-            MailboxReceiver::Unbounded(rx) => rx.poll_recv(cx),
-        }
+    ) -> std::task::Poll<Envelope<A>> {
+        self.batch.poll_pop(&mailbox.queue, cx)
     }
 
-    /// Refuses further sends; queued messages stay readable.
-    pub(crate) fn close(&mut self) {
-        match self {
-            MailboxReceiver::Bounded(rx) => rx.close(),
-            MailboxReceiver::Unbounded(rx) => rx.close(),
-        }
-    }
-
-    pub(crate) fn try_recv(&mut self) -> Option<Envelope<A>> {
-        match self {
-            MailboxReceiver::Bounded(rx) => rx.try_recv().ok(),
-            MailboxReceiver::Unbounded(rx) => rx.try_recv().ok(),
-        }
+    pub(crate) fn try_recv(&mut self, mailbox: &Mailbox<A>) -> Option<Envelope<A>> {
+        self.batch.try_pop(&mailbox.queue)
     }
 }

@@ -12,7 +12,7 @@ use tokio::sync::{oneshot, Notify};
 use crate::address::SendError;
 use crate::mailbox::envelope::{Ask, Tell};
 use crate::mailbox::signal::SignalLane;
-use crate::mailbox::MailboxSender;
+use crate::mailbox::Mailbox;
 use crate::runtime::link::Notice;
 use crate::{Actor, ActorId, ActorSystem, Handler, Message, StopReason, Terminated};
 
@@ -133,7 +133,7 @@ impl ActorShared {
 /// address (`ActorRef`, `WeakActorRef`, `Recipient`) is a pointer to it.
 pub(crate) struct ActorCell<A: Actor> {
     pub(crate) shared: ActorShared,
-    pub(crate) mailbox: MailboxSender<A>,
+    pub(crate) mailbox: Mailbox<A>,
 }
 
 /// An actor cell with its type erased: for watchers, children, the system
@@ -150,7 +150,7 @@ impl<A: Actor> AnyActor for ActorCell<A> {
     }
 
     fn mailbox_len(&self) -> Option<usize> {
-        self.mailbox.len()
+        Some(self.mailbox.len())
     }
 
     fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {

@@ -45,11 +45,11 @@ fn spawn_task_with<A: Actor, F: std::future::Future<Output = ()> + Send + 'stati
 ) -> ActorRef<A> {
     let id = system.next_actor_id();
     let type_name = std::any::type_name::<A>();
-    let (sender, receiver) = mailbox::channel(options.capacity.unwrap_or(A::MAILBOX));
     let cell = Arc::new(ActorCell {
         shared: ActorShared::new(id, options.name, type_name, system.clone()),
-        mailbox: sender,
+        mailbox: mailbox::Mailbox::new(options.capacity.unwrap_or(A::MAILBOX)),
     });
+    let receiver = mailbox::MailboxReceiver::new();
     let actor_ref = ActorRef::from_cell(cell.clone());
     let root = parent.is_none();
     system.track(cell, root);

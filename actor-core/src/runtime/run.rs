@@ -69,7 +69,7 @@ pub(crate) async fn incarnation<A: Actor>(
                 actor_type: shared.short_type(),
                 name: shared.name.clone(),
             });
-            let served = AssertUnwindSafe(serve(&mut actor, ctx, mailbox, lane)).catch_unwind().await;
+            let served = AssertUnwindSafe(serve(&mut actor, ctx, mailbox, &cell)).catch_unwind().await;
             (served.unwrap_or_else(|panic| Ended::Stopped(panicked(panic, "handler"))), true)
         }
         Ok(Some(Err(err))) => {
@@ -88,7 +88,7 @@ pub(crate) async fn incarnation<A: Actor>(
 
     // Nothing new gets in from here on; what is queued becomes dead letters.
     if closing == Closing::AfterServe || final_stop {
-        mailbox.close();
+        cell.mailbox.close();
     }
     // Stopping runs once: boxed, so its futures do not enlarge every idle
     // actor's task.
@@ -166,8 +166,10 @@ pub(crate) async fn serve<A: Actor>(
     actor: &mut A,
     ctx: &mut Context<A>,
     mailbox: &mut MailboxReceiver<A>,
-    lane: &SignalLane<Signal>,
+    cell: &ActorCell<A>,
 ) -> Ended {
+    let lane = &cell.shared.signals;
+    let queue = &cell.mailbox;
     // Event subscriptions live here, beside the mailbox; dropping them
     // (when this returns or unwinds) unsubscribes.
     let mut sources: Vec<Box<dyn EventSource<A>>> = Vec::new();
@@ -203,9 +205,7 @@ pub(crate) async fn serve<A: Actor>(
                             return Poll::Ready(Next::Event(index));
                         }
                     }
-                    // The cell holds a sender for the actor's whole life, so
-                    // the mailbox never reports `None`.
-                    if let Poll::Ready(Some(envelope)) = mailbox.poll_recv(cx) {
+                    if let Poll::Ready(envelope) = mailbox.poll_recv(queue, cx) {
                         return Poll::Ready(Next::Message(envelope));
                     }
                     if !events_first && !sources.is_empty() {
@@ -355,7 +355,7 @@ pub(crate) async fn finish<A: Actor>(
     reason: StopReason,
 ) {
     let shared = &cell.shared;
-    drain_dead_letters(cell, mailbox).await;
+    drain_dead_letters(cell, mailbox);
     shared.system.untrack(shared.id);
     if shared.set_stopped(reason.clone()) {
         shared.system.registry().remove_actor(shared.id);
@@ -381,23 +381,12 @@ pub(crate) async fn finish<A: Actor>(
     }
 }
 
-/// Turns every message still queued into a dead letter. A sender that
-/// reserved a slot just before the mailbox closed fills it a moment later,
-/// so wait until no reserved slot is outstanding (bounded mailboxes count
-/// them; for unbounded ones one yield covers the same instant).
-async fn drain_dead_letters<A: Actor>(cell: &ActorCell<A>, mailbox: &mut MailboxReceiver<A>) {
-    let mut yielded = false;
-    loop {
-        while let Some(envelope) = mailbox.try_recv() {
-            cell.shared.dead_letter(envelope.message_type());
-        }
-        match cell.mailbox.len() {
-            Some(0) => return,
-            None if yielded => return,
-            _ => {}
-        }
-        yielded = true;
-        tokio::task::yield_now().await;
+/// Turns every message still queued into a dead letter. The mailbox is
+/// closed by now, and a push checks that under the queue's lock, so what is
+/// in the queue is all there will ever be.
+fn drain_dead_letters<A: Actor>(cell: &ActorCell<A>, mailbox: &mut MailboxReceiver<A>) {
+    while let Some(envelope) = mailbox.try_recv(&cell.mailbox) {
+        cell.shared.dead_letter(envelope.message_type());
     }
 }
 

@@ -11,9 +11,9 @@ impl Actor for Idle {}
 #[tokio::test]
 async fn an_idle_actors_task_future_stays_small() {
     let system = ActorSystem::new();
-    let (sender, receiver) = mailbox::channel::<Idle>(Default::default());
     let shared = ActorShared::new(system.next_actor_id(), None, "Idle", system.clone());
-    let cell = Arc::new(ActorCell { shared, mailbox: sender });
+    let cell = Arc::new(ActorCell { shared, mailbox: mailbox::Mailbox::new(Default::default()) });
+    let receiver = mailbox::MailboxReceiver::new();
     let ctx = Context::new(ActorRef::from_cell(cell), None);
     let task = super::run::run(Idle, ctx, receiver);
     let size = std::mem::size_of_val(&task);

@@ -65,7 +65,7 @@ pub(crate) async fn run_supervised<A: Actor>(
         match wait_for_command(&mut ctx).await {
             Command::Start => continue,
             Command::Stop(final_reason) => {
-                mailbox.close();
+                cell.mailbox.close();
                 // A child that stopped on its own keeps its own reason
                 // (normal or not) as the one watchers see.
                 let reason = reason.unwrap_or(final_reason);

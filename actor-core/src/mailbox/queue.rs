@@ -1,0 +1,458 @@
+//! The user lane's queue: a bounded multi-producer, single-consumer queue
+//! that lives inside the actor's cell.
+//!
+//! Senders push under a short lock; the actor takes everything queued in
+//! one swap and then works through its own buffer without touching the
+//! lock, so sender and actor meet once per batch, not once per message.
+//! The two buffers trade places on every swap: a busy mailbox stops
+//! allocating once both have grown to its usual burst, and a mailbox that
+//! never received a message owns no heap at all.
+//!
+//! A slot is reserved before the message is wrapped (one atomic on the
+//! length word, which also carries the closed bit), so a refused message
+//! comes back untouched. Senders waiting for space register in `waiting`
+//! before their last check; the actor reads it after every message it
+//! takes and, when someone waits, wakes one of them through `space`.
+
+use std::collections::VecDeque;
+use std::task::{Context, Poll, Waker};
+
+use tokio::sync::Notify;
+
+use crate::address::SendError;
+use crate::loom::{AtomicUsize, AtomicWaker, Mutex, Ordering};
+
+/// Set in the length word once the queue is closed.
+const CLOSED: usize = 1 << (usize::BITS - 1);
+
+/// The capacity used for an unbounded queue: never reached.
+pub(crate) const UNBOUNDED: usize = CLOSED >> 1;
+
+/// The shared half: owned by the actor's cell, used by every sender.
+pub(crate) struct Queue<T> {
+    items: Mutex<Items<T>>,
+    /// Messages queued and not yet taken by the actor one by one (those in
+    /// the actor's buffer count), plus the `CLOSED` bit.
+    len: AtomicUsize,
+    capacity: usize,
+    /// Senders waiting for space.
+    waiting: AtomicUsize,
+    space: Notify,
+    receiver: AtomicWaker,
+}
+
+struct Items<T> {
+    queue: VecDeque<T>,
+    closed: bool,
+}
+
+/// The actor's half: the batch it took in its last swap.
+pub(crate) struct Batch<T> {
+    items: VecDeque<T>,
+}
+
+impl<T> Queue<T> {
+    /// A queue holding at most `capacity` items (at least 1); [`UNBOUNDED`]
+    /// for no limit.
+    pub(crate) fn new(capacity: usize) -> Self {
+        Queue {
+            items: Mutex::new(Items { queue: VecDeque::new(), closed: false }),
+            len: AtomicUsize::new(0),
+            capacity: capacity.clamp(1, UNBOUNDED),
+            waiting: AtomicUsize::new(0),
+            space: Notify::new(),
+            receiver: AtomicWaker::new(),
+        }
+    }
+
+    /// Items queued, including those the actor has taken but not handled.
+    pub(crate) fn len(&self) -> usize {
+        self.len.load(Ordering::Acquire) & !CLOSED
+    }
+
+    /// Reserves a slot; `Err(closed)` when there is none.
+    fn reserve(&self) -> Result<(), bool> {
+        let mut len = self.len.load(Ordering::SeqCst);
+        loop {
+            if len & CLOSED != 0 {
+                return Err(true);
+            }
+            if len >= self.capacity {
+                return Err(false);
+            }
+            match self.len.compare_exchange_weak(len, len + 1, Ordering::SeqCst, Ordering::SeqCst) {
+                Ok(_) => return Ok(()),
+                Err(now) => len = now,
+            }
+        }
+    }
+
+    /// Queues `value` into a reserved slot; hands it back if the queue
+    /// closed since the slot was reserved.
+    fn push_reserved(&self, value: T) -> Result<(), T> {
+        let was_empty = {
+            let mut items = self.items.lock();
+            if items.closed {
+                drop(items);
+                self.release_slot();
+                return Err(value);
+            }
+            let was_empty = items.queue.is_empty();
+            items.queue.push_back(value);
+            was_empty
+        };
+        // The actor only sleeps after finding the queue empty, so only the
+        // push that ends that emptiness has to wake it.
+        if was_empty {
+            self.receiver.wake();
+        }
+        Ok(())
+    }
+
+    /// Queues `wrap(msg)` if there is space now. `wrap` runs only once a
+    /// slot is reserved; a message refused before that comes back as it
+    /// was, one refused after (the queue closed meanwhile) is handed to
+    /// `unwrap`.
+    pub(crate) fn try_push<M>(
+        &self,
+        msg: M,
+        wrap: impl FnOnce(M) -> T,
+        unwrap: impl FnOnce(T) -> M,
+    ) -> Result<(), SendError<M>> {
+        match self.reserve() {
+            Ok(()) => self.push_reserved(wrap(msg)).map_err(|value| SendError::Closed(unwrap(value))),
+            Err(true) => Err(SendError::Closed(msg)),
+            Err(false) => Err(SendError::Full(msg)),
+        }
+    }
+
+    /// Queues `wrap(msg)`, waiting for space while the queue is full.
+    /// Cancel safe: dropped before it completes, nothing was queued.
+    pub(crate) async fn push<M>(
+        &self,
+        msg: M,
+        wrap: impl FnOnce(M) -> T,
+        unwrap: impl FnOnce(T) -> M,
+    ) -> Result<(), SendError<M>> {
+        loop {
+            let notified = self.space.notified();
+            let mut notified = std::pin::pin!(notified);
+            let _waiting = Waiting::register(&self.waiting);
+            // Registered before this check: a slot freed after it wakes us.
+            notified.as_mut().enable();
+            match self.reserve() {
+                Ok(()) => {
+                    return self.push_reserved(wrap(msg)).map_err(|value| SendError::Closed(unwrap(value)))
+                }
+                Err(true) => return Err(SendError::Closed(msg)),
+                Err(false) => {}
+            }
+            notified.await;
+        }
+    }
+
+    /// Refuses further pushes and wakes every waiting sender. Items already
+    /// queued stay readable.
+    pub(crate) fn close(&self) {
+        self.len.fetch_or(CLOSED, Ordering::SeqCst);
+        self.items.lock().closed = true;
+        self.space.notify_waiters();
+    }
+
+    /// Gives a slot back: after the actor took an item, or after a push
+    /// was refused. Wakes a waiting sender, if any.
+    fn release_slot(&self) {
+        self.len.fetch_sub(1, Ordering::SeqCst);
+        if self.waiting.load(Ordering::SeqCst) > 0 {
+            self.space.notify_one();
+        }
+    }
+
+    /// Moves everything queued into `batch` (which must be empty).
+    fn refill(&self, batch: &mut Batch<T>) -> bool {
+        let mut items = self.items.lock();
+        if items.queue.is_empty() {
+            return false;
+        }
+        std::mem::swap(&mut items.queue, &mut batch.items);
+        true
+    }
+
+    fn register(&self, waker: &Waker) {
+        self.receiver.register(waker);
+    }
+}
+
+impl<T> Batch<T> {
+    pub(crate) fn new() -> Self {
+        Batch { items: VecDeque::new() }
+    }
+
+    /// The next item, swapping in a new batch when this one is empty.
+    pub(crate) fn try_pop(&mut self, queue: &Queue<T>) -> Option<T> {
+        if self.items.is_empty() && !queue.refill(self) {
+            return None;
+        }
+        let item = self.items.pop_front();
+        queue.release_slot();
+        item
+    }
+
+    /// The next item, or `Pending` with the task registered to be woken by
+    /// the next push.
+    pub(crate) fn poll_pop(&mut self, queue: &Queue<T>, cx: &mut Context<'_>) -> Poll<T> {
+        if let Some(item) = self.try_pop(queue) {
+            return Poll::Ready(item);
+        }
+        queue.register(cx.waker());
+        // Checked again after registering: a push in between has seen an
+        // empty queue and woken the waker just registered, or is seen here.
+        match self.try_pop(queue) {
+            Some(item) => Poll::Ready(item),
+            None => Poll::Pending,
+        }
+    }
+}
+
+/// Counts a sender in `waiting` for as long as it waits, including when
+/// its future is dropped mid-wait.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn register(waiting: &'a AtomicUsize) -> Self {
+        waiting.fetch_add(1, Ordering::SeqCst);
+        Waiting(waiting)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+#[cfg(all(test, actor_loom))]
+mod loom_tests {
+    use super::*;
+    use loom::future::block_on;
+    use loom::sync::Arc;
+    use std::future::poll_fn;
+
+    fn model(f: impl Fn() + Sync + Send + 'static) {
+        let mut builder = loom::model::Builder::new();
+        builder.preemption_bound = Some(3);
+        builder.check(f);
+    }
+
+    fn pusher(queue: &Arc<Queue<u32>>, value: u32) -> loom::thread::JoinHandle<bool> {
+        let queue = queue.clone();
+        loom::thread::spawn(move || queue.try_push(value, |v| v, |v| v).is_ok())
+    }
+
+    #[test]
+    fn every_push_wakes_the_actor_and_is_taken_in_order_per_sender() {
+        model(|| {
+            let queue = Arc::new(Queue::new(4));
+            let a = pusher(&queue, 1);
+            let b = pusher(&queue, 2);
+            let mut batch = Batch::new();
+            let mut seen = Vec::new();
+            while seen.len() < 2 {
+                seen.push(block_on(poll_fn(|cx| batch.poll_pop(&queue, cx))));
+            }
+            assert!(a.join().unwrap() && b.join().unwrap());
+            seen.sort();
+            assert_eq!(seen, vec![1, 2]);
+            assert_eq!(queue.len(), 0);
+        });
+    }
+
+    #[test]
+    fn a_push_racing_a_close_is_either_refused_or_drained() {
+        model(|| {
+            let queue = Arc::new(Queue::new(4));
+            let p = pusher(&queue, 1);
+            queue.close();
+            let mut batch = Batch::new();
+            let drained = std::iter::from_fn(|| batch.try_pop(&queue)).count();
+            let accepted = p.join().unwrap();
+            assert_eq!(accepted, drained == 1, "accepted and lost, or refused and queued");
+            assert_eq!(queue.len(), 0);
+        });
+    }
+
+    #[test]
+    fn a_full_queue_frees_its_slot_for_the_next_sender() {
+        model(|| {
+            let queue = Arc::new(Queue::new(1));
+            assert!(queue.try_push(1, |v| v, |v| v).is_ok());
+            let p = {
+                let queue = queue.clone();
+                loom::thread::spawn(move || {
+                    // Spins on `try_push`: `push` waits on tokio's Notify,
+                    // which loom does not model.
+                    loop {
+                        match queue.try_push(2, |v| v, |v| v) {
+                            Ok(()) => return,
+                            Err(SendError::Full(_)) => loom::thread::yield_now(),
+                            Err(SendError::Closed(_)) => unreachable!(),
+                        }
+                    }
+                })
+            };
+            let mut batch = Batch::new();
+            let first = block_on(poll_fn(|cx| batch.poll_pop(&queue, cx)));
+            let second = block_on(poll_fn(|cx| batch.poll_pop(&queue, cx)));
+            p.join().unwrap();
+            assert_eq!((first, second), (1, 2));
+        });
+    }
+}
+
+#[cfg(all(test, not(actor_loom)))]
+mod tests {
+    use super::*;
+    use futures_util::FutureExt;
+    use std::future::poll_fn;
+
+    fn push(queue: &Queue<u32>, value: u32) -> Result<(), SendError<u32>> {
+        queue.try_push(value, |v| v, |v| v)
+    }
+
+    #[test]
+    fn a_full_queue_hands_the_message_back_unwrapped() {
+        let queue = Queue::new(2);
+        push(&queue, 1).unwrap();
+        push(&queue, 2).unwrap();
+        let mut wrapped = false;
+        let refused = queue.try_push(
+            3,
+            |v| {
+                wrapped = true;
+                v
+            },
+            |v| v,
+        );
+        assert!(matches!(refused, Err(SendError::Full(3))));
+        assert!(!wrapped, "a refused message is never wrapped");
+        assert_eq!(queue.len(), 2);
+    }
+
+    #[test]
+    fn items_come_out_in_order_across_batches() {
+        let queue = Queue::new(8);
+        let mut batch = Batch::new();
+        push(&queue, 1).unwrap();
+        push(&queue, 2).unwrap();
+        assert_eq!(batch.try_pop(&queue), Some(1));
+        push(&queue, 3).unwrap(); // lands in the shared queue, behind 2
+        assert_eq!(queue.len(), 2, "the one in the actor's batch still counts");
+        assert_eq!(batch.try_pop(&queue), Some(2));
+        assert_eq!(batch.try_pop(&queue), Some(3));
+        assert_eq!(batch.try_pop(&queue), None);
+        assert_eq!(queue.len(), 0);
+    }
+
+    #[test]
+    fn a_closed_queue_refuses_but_keeps_what_was_queued() {
+        let queue = Queue::new(8);
+        push(&queue, 1).unwrap();
+        queue.close();
+        assert!(matches!(push(&queue, 2), Err(SendError::Closed(2))));
+        assert!(matches!(queue.push(3, |v| v, |v| v).now_or_never(), Some(Err(SendError::Closed(3)))));
+        let mut batch = Batch::new();
+        assert_eq!(batch.try_pop(&queue), Some(1));
+        assert_eq!(batch.try_pop(&queue), None);
+    }
+
+    #[test]
+    fn unbounded_never_refuses() {
+        let queue = Queue::new(UNBOUNDED);
+        for n in 0..10_000 {
+            push(&queue, n).unwrap();
+        }
+        assert_eq!(queue.len(), 10_000);
+    }
+
+    #[tokio::test]
+    async fn a_waiting_sender_gets_the_freed_slot() {
+        let queue = std::sync::Arc::new(Queue::new(1));
+        push(&queue, 1).unwrap();
+        let sender = {
+            let queue = queue.clone();
+            tokio::spawn(async move { queue.push(2, |v| v, |v| v).await })
+        };
+        // Wait until the sender is registered as waiting.
+        while queue.waiting.load(Ordering::SeqCst) == 0 {
+            tokio::task::yield_now().await;
+        }
+        let mut batch = Batch::new();
+        assert_eq!(batch.try_pop(&queue), Some(1));
+        sender.await.unwrap().unwrap();
+        assert_eq!(poll_fn(|cx| batch.poll_pop(&queue, cx)).await, 2);
+        assert_eq!(queue.waiting.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
+    async fn a_dropped_waiting_sender_stops_counting_and_queues_nothing() {
+        let queue = Queue::new(1);
+        push(&queue, 1).unwrap();
+        let mut waiting = Box::pin(queue.push(2, |v| v, |v| v));
+        assert!((&mut waiting).now_or_never().is_none());
+        assert_eq!(queue.waiting.load(Ordering::SeqCst), 1);
+        drop(waiting);
+        assert_eq!(queue.waiting.load(Ordering::SeqCst), 0);
+        assert_eq!(queue.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn close_wakes_every_waiting_sender_with_its_message() {
+        let queue = std::sync::Arc::new(Queue::new(1));
+        push(&queue, 0).unwrap();
+        let senders: Vec<_> = (1..=3)
+            .map(|n| {
+                let queue = queue.clone();
+                tokio::spawn(async move { queue.push(n, |v| v, |v| v).await })
+            })
+            .collect();
+        while queue.waiting.load(Ordering::SeqCst) < 3 {
+            tokio::task::yield_now().await;
+        }
+        queue.close();
+        let mut refused = Vec::new();
+        for sender in senders {
+            match sender.await.unwrap() {
+                Err(SendError::Closed(n)) => refused.push(n),
+                other => panic!("expected Closed, got {other:?}"),
+            }
+        }
+        assert_eq!(refused, vec![1, 2, 3]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn many_senders_through_a_small_queue_lose_nothing() {
+        let queue = std::sync::Arc::new(Queue::new(2));
+        let senders: Vec<_> = (0..4u32)
+            .map(|s| {
+                let queue = queue.clone();
+                tokio::spawn(async move {
+                    for n in 0..500 {
+                        queue.push(s * 1000 + n, |v| v, |v| v).await.unwrap();
+                    }
+                })
+            })
+            .collect();
+        let mut batch = Batch::new();
+        let mut last = [None::<u32>; 4];
+        for _ in 0..2000 {
+            let v = poll_fn(|cx| batch.poll_pop(&queue, cx)).await;
+            let (s, n) = ((v / 1000) as usize, v % 1000);
+            assert!(last[s].is_none_or(|prev| prev < n), "per-sender order kept");
+            last[s] = Some(n);
+        }
+        for sender in senders {
+            sender.await.unwrap();
+        }
+        assert_eq!(last, [Some(499); 4]);
+    }
+}
