@@ -41,12 +41,12 @@ use crate::{Actor, ActorId, ActorRef, ActorSystem, Handler, Message, SpawnOption
 pub struct Context<A: Actor> {
     myself: ActorRef<A>,
     parent: Option<Arc<dyn AnyActor>>,
-    stop_requested: Option<StopReason>,
     /// Rarely used parts, allocated on first use to keep idle actors small.
     extras: Option<Box<Extras<A>>>,
 }
 
 struct Extras<A: Actor> {
+    stop_requested: Option<StopReason>,
     children: Vec<Arc<dyn AnyActor>>,
     watching: HashSet<ActorId>,
     watchers: Vec<Arc<dyn AnyActor>>,
@@ -61,6 +61,7 @@ struct Extras<A: Actor> {
 impl<A: Actor> Default for Extras<A> {
     fn default() -> Self {
         Extras {
+            stop_requested: None,
             children: Vec::new(),
             watching: HashSet::new(),
             watchers: Vec::new(),
@@ -73,7 +74,7 @@ impl<A: Actor> Default for Extras<A> {
 
 impl<A: Actor> Context<A> {
     pub(crate) fn new(myself: ActorRef<A>, parent: Option<Arc<dyn AnyActor>>) -> Self {
-        Context { myself, parent, stop_requested: None, extras: None }
+        Context { myself, parent, extras: None }
     }
 
     fn extras(&mut self) -> &mut Extras<A> {
@@ -103,11 +104,11 @@ impl<A: Actor> Context<A> {
     }
 
     pub(crate) fn stop_with(&mut self, reason: StopReason) {
-        self.stop_requested.get_or_insert(reason);
+        self.extras().stop_requested.get_or_insert(reason);
     }
 
     pub(crate) fn take_stop_request(&mut self) -> Option<StopReason> {
-        self.stop_requested.take()
+        self.extras.as_mut().and_then(|x| x.stop_requested.take())
     }
 
     /// Spawns a child actor. Children stop before their parent: when this
@@ -278,8 +279,8 @@ impl<A: Actor> Context<A> {
     /// Forgets what belonged to the incarnation that ended: a pending
     /// stop, watches, new subscriptions. Watchers of this actor stay.
     pub(crate) fn reset_for_restart(&mut self) {
-        self.stop_requested = None;
         if let Some(x) = self.extras.as_mut() {
+            x.stop_requested = None;
             x.watching.clear();
             x.new_sources.clear();
             x.lifecycle = None;

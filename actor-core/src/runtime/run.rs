@@ -16,14 +16,26 @@ use crate::runtime::cell::{ActorCell, Command, Signal};
 use crate::{Actor, Context, StopReason, Terminated};
 
 /// Runs one unsupervised actor from start to stop.
-pub(crate) async fn run<A: Actor>(actor: A, mut ctx: Context<A>, mut mailbox: MailboxReceiver<A>) {
-    let cell = ctx.myself().cell.clone();
-    let ended = incarnation(actor, &mut ctx, &mut mailbox, Closing::AfterServe, || {}).await;
-    let reason = match ended {
-        Ended::Stopped(reason) | Ended::Final(reason) => reason,
-        Ended::Suspended => StopReason::Shutdown, // no supervisor sends this
-    };
-    Box::pin(finish(&cell, &mut ctx, &mut mailbox, reason)).await;
+///
+/// A plain function returning an `async move` block, not an `async fn`:
+/// the block uses `ctx` and `mailbox` in place, where an `async fn` would
+/// move its arguments into locals and store them twice in every actor's
+/// task.
+#[allow(clippy::manual_async_fn)] // keeps the arguments out of the task twice
+pub(crate) fn run<A: Actor>(
+    actor: A,
+    mut ctx: Context<A>,
+    mut mailbox: MailboxReceiver<A>,
+) -> impl Future<Output = ()> + Send {
+    async move {
+        let ended = incarnation(actor, &mut ctx, &mut mailbox, Closing::AfterServe, || {}).await;
+        let reason = match ended {
+            Ended::Stopped(reason) | Ended::Final(reason) => reason,
+            Ended::Suspended => StopReason::Shutdown, // no supervisor sends this
+        };
+        let cell = ctx.myself().cell.clone();
+        finish(&cell, &mut ctx, &mut mailbox, reason);
+    }
 }
 
 /// When an incarnation closes the mailbox.
@@ -48,58 +60,61 @@ pub(crate) enum Ended {
 
 /// Runs one incarnation: `on_start`, messages and signals, then children
 /// and `on_stop`. `started` runs once `on_start` has succeeded.
-pub(crate) async fn incarnation<A: Actor>(
+#[allow(clippy::manual_async_fn)] // keeps the arguments out of the task twice
+pub(crate) fn incarnation<'a, A: Actor>(
     mut actor: A,
-    ctx: &mut Context<A>,
-    mailbox: &mut MailboxReceiver<A>,
+    ctx: &'a mut Context<A>,
+    mailbox: &'a mut MailboxReceiver<A>,
     closing: Closing,
-    started: impl FnOnce(),
-) -> Ended {
-    let cell = ctx.myself().cell.clone();
-    let lane = &cell.shared.signals;
+    started: impl FnOnce() + 'a,
+) -> impl Future<Output = Ended> + 'a {
+    async move {
+        let cell = ctx.myself().cell.clone();
+        let lane = &cell.shared.signals;
 
-    let start = AssertUnwindSafe(Killable::new(actor.on_start(ctx), lane)).catch_unwind().await;
-    let (ended, was_started) = match start {
-        Ok(Some(Ok(()))) => {
-            tracing::debug!("actor started");
-            started();
-            let shared = &cell.shared;
-            shared.system.events().actor_started(|| ActorStarted {
-                id: shared.id,
-                actor_type: shared.short_type(),
-                name: shared.name.clone(),
-            });
-            let served = AssertUnwindSafe(serve(&mut actor, ctx, mailbox, &cell)).catch_unwind().await;
-            (served.unwrap_or_else(|panic| Ended::Stopped(panicked(panic, "handler"))), true)
-        }
-        Ok(Some(Err(err))) => {
-            tracing::warn!(error = %err, "actor failed to start");
-            (Ended::Stopped(StopReason::StartFailed(err)), false)
-        }
-        Ok(None) => (Ended::Stopped(StopReason::Killed), false),
-        Err(panic) => (Ended::Stopped(panicked(panic, "on_start")), false),
-    };
-    let suspended = matches!(ended, Ended::Suspended);
-    let (reason, final_stop) = match ended {
-        Ended::Stopped(reason) => (reason, false),
-        Ended::Suspended => (StopReason::Shutdown, false),
-        Ended::Final(reason) => (reason, true),
-    };
+        let start = AssertUnwindSafe(Killable::new(actor.on_start(ctx), lane)).catch_unwind().await;
+        let (ended, was_started) = match start {
+            Ok(Some(Ok(()))) => {
+                tracing::debug!("actor started");
+                started();
+                let shared = &cell.shared;
+                shared.system.events().actor_started(|| ActorStarted {
+                    id: shared.id,
+                    actor_type: shared.short_type(),
+                    name: shared.name.clone(),
+                });
+                let served = AssertUnwindSafe(serve(&mut actor, ctx, mailbox, &cell)).catch_unwind().await;
+                (served.unwrap_or_else(|panic| Ended::Stopped(panicked(panic, "handler"))), true)
+            }
+            Ok(Some(Err(err))) => {
+                tracing::warn!(error = %err, "actor failed to start");
+                (Ended::Stopped(StopReason::StartFailed(err)), false)
+            }
+            Ok(None) => (Ended::Stopped(StopReason::Killed), false),
+            Err(panic) => (Ended::Stopped(panicked(panic, "on_start")), false),
+        };
+        let suspended = matches!(ended, Ended::Suspended);
+        let (reason, final_stop) = match ended {
+            Ended::Stopped(reason) => (reason, false),
+            Ended::Suspended => (StopReason::Shutdown, false),
+            Ended::Final(reason) => (reason, true),
+        };
 
-    // Nothing new gets in from here on; what is queued becomes dead letters.
-    if closing == Closing::AfterServe || final_stop {
-        cell.mailbox.close();
-    }
-    // Stopping runs once: boxed, so its futures do not enlarge every idle
-    // actor's task.
-    let reason = Box::pin(wind_down(&mut actor, ctx, lane, reason, was_started)).await;
-    drop(actor);
-    if final_stop {
-        Ended::Final(reason)
-    } else if suspended && reason == StopReason::Shutdown {
-        Ended::Suspended
-    } else {
-        Ended::Stopped(reason)
+        // Nothing new gets in from here on; what is queued becomes dead letters.
+        if closing == Closing::AfterServe || final_stop {
+            cell.mailbox.close();
+        }
+        // Stopping runs once: boxed, so its futures do not enlarge every idle
+        // actor's task.
+        let reason = Box::pin(wind_down(&mut actor, ctx, lane, reason, was_started)).await;
+        drop(actor);
+        if final_stop {
+            Ended::Final(reason)
+        } else if suspended && reason == StopReason::Shutdown {
+            Ended::Suspended
+        } else {
+            Ended::Stopped(reason)
+        }
     }
 }
 
@@ -152,7 +167,7 @@ pub(crate) fn panicked(panic: Box<dyn std::any::Any + Send>, place: &str) -> Sto
 }
 
 /// Most events handled in one run before the mailbox gets a turn.
-const EVENT_RUN: usize = 32;
+const EVENT_RUN: u32 = 32;
 
 enum Next<A: Actor> {
     Signals,
@@ -162,100 +177,103 @@ enum Next<A: Actor> {
 }
 
 /// Handles signals and messages until the actor is asked to stop.
-pub(crate) async fn serve<A: Actor>(
-    actor: &mut A,
-    ctx: &mut Context<A>,
-    mailbox: &mut MailboxReceiver<A>,
-    cell: &ActorCell<A>,
-) -> Ended {
-    let lane = &cell.shared.signals;
-    let queue = &cell.mailbox;
-    // Event subscriptions live here, beside the mailbox; dropping them
-    // (when this returns or unwinds) unsubscribes.
-    let mut sources: Vec<Box<dyn EventSource<A>>> = Vec::new();
-    let mut events_first = false;
-    // A run of events from one subscription: its index and length so far.
-    let mut run: Option<(usize, usize)> = None;
-    loop {
-        // Checked first: `ctx.stop()` may come from `on_start` or the last
-        // handler.
-        if let Some(reason) = ctx.take_stop_request() {
-            return Ended::Stopped(reason);
-        }
-        ctx.take_new_sources(&mut sources);
-        // Events already taken from a subscription's buffer are handled in a
-        // run (up to EVENT_RUN) while no signal is waiting: the mailbox
-        // waits at most that many events, and polling is paid once a run.
-        let next = match run {
-            Some((index, length)) if length < EVENT_RUN && !lane.has_work() => Next::Event(index),
-            _ => {
-                // A run ends here: the next event, if that is what comes,
-                // starts a new one.
-                run = None;
-                poll_fn(|cx| {
-                    if lane.has_work() {
-                        return Poll::Ready(Next::Signals);
-                    }
-                    // Alternate which side goes first, so a busy mailbox
-                    // cannot starve subscriptions, nor a busy topic the
-                    // mailbox.
-                    events_first = !events_first && !sources.is_empty();
-                    if events_first {
-                        if let Some(index) = poll_sources(&mut sources, cx) {
-                            return Poll::Ready(Next::Event(index));
-                        }
-                    }
-                    if let Poll::Ready(envelope) = mailbox.poll_recv(queue, cx) {
-                        return Poll::Ready(Next::Message(envelope));
-                    }
-                    if !events_first && !sources.is_empty() {
-                        if let Some(index) = poll_sources(&mut sources, cx) {
-                            return Poll::Ready(Next::Event(index));
-                        }
-                    }
-                    lane.register(cx.waker());
-                    if lane.has_work() {
-                        Poll::Ready(Next::Signals)
-                    } else {
-                        Poll::Pending
-                    }
-                })
-                .await
+#[allow(clippy::manual_async_fn)] // keeps the arguments out of the task twice
+pub(crate) fn serve<'a, A: Actor>(
+    actor: &'a mut A,
+    ctx: &'a mut Context<A>,
+    mailbox: &'a mut MailboxReceiver<A>,
+    cell: &'a ActorCell<A>,
+) -> impl Future<Output = Ended> + 'a {
+    async move {
+        // Event subscriptions live here, beside the mailbox; dropping them
+        // (when this returns or unwinds) unsubscribes.
+        let mut sources: Vec<Box<dyn EventSource<A>>> = Vec::new();
+        let mut events_first = false;
+        // A run of events from one subscription: its index and length so far.
+        let mut run: Option<(u32, u32)> = None;
+        loop {
+            // Checked first: `ctx.stop()` may come from `on_start` or the last
+            // handler.
+            if let Some(reason) = ctx.take_stop_request() {
+                return Ended::Stopped(reason);
             }
-        };
+            ctx.take_new_sources(&mut sources);
+            // Events already taken from a subscription's buffer are handled in a
+            // run (up to EVENT_RUN) while no signal is waiting: the mailbox
+            // waits at most that many events, and polling is paid once a run.
+            let next = match run {
+                Some((index, length)) if length < EVENT_RUN && !cell.shared.signals.has_work() => {
+                    Next::Event(index as usize)
+                }
+                _ => {
+                    // A run ends here: the next event, if that is what comes,
+                    // starts a new one.
+                    run = None;
+                    poll_fn(|cx| {
+                        if cell.shared.signals.has_work() {
+                            return Poll::Ready(Next::Signals);
+                        }
+                        // Alternate which side goes first, so a busy mailbox
+                        // cannot starve subscriptions, nor a busy topic the
+                        // mailbox.
+                        events_first = !events_first && !sources.is_empty();
+                        if events_first {
+                            if let Some(index) = poll_sources(&mut sources, cx) {
+                                return Poll::Ready(Next::Event(index));
+                            }
+                        }
+                        if let Poll::Ready(envelope) = mailbox.poll_recv(&cell.mailbox, cx) {
+                            return Poll::Ready(Next::Message(envelope));
+                        }
+                        if !events_first && !sources.is_empty() {
+                            if let Some(index) = poll_sources(&mut sources, cx) {
+                                return Poll::Ready(Next::Event(index));
+                            }
+                        }
+                        cell.shared.signals.register(cx.waker());
+                        if cell.shared.signals.has_work() {
+                            Poll::Ready(Next::Signals)
+                        } else {
+                            Poll::Pending
+                        }
+                    })
+                    .await
+                }
+            };
 
-        // One await point for every handler, message or event, so the
-        // actor's task stores one handler future, not one per kind.
-        let handling = match next {
-            Next::Message(envelope) => {
-                run = None;
-                envelope.deliver(actor, ctx)
-            }
-            Next::Event(index) => {
-                let length = run.map_or(0, |(_, n)| n);
-                match sources[index].deliver(actor, ctx) {
-                    Some(handling) => {
-                        run = Some((index, length + 1));
-                        handling
-                    }
-                    None => {
-                        run = None;
-                        continue;
+            // One await point for every handler, message or event, so the
+            // actor's task stores one handler future, not one per kind.
+            let handling = match next {
+                Next::Message(envelope) => {
+                    run = None;
+                    envelope.deliver(actor, ctx)
+                }
+                Next::Event(index) => {
+                    let length = run.map_or(0, |(_, n)| n);
+                    match sources[index].deliver(actor, ctx) {
+                        Some(handling) => {
+                            run = Some((index as u32, length + 1));
+                            handling
+                        }
+                        None => {
+                            run = None;
+                            continue;
+                        }
                     }
                 }
-            }
-            Next::Signals => {
-                run = None;
-                // Signals are rare: boxed, to keep the hook futures out of
-                // every idle actor's task.
-                if let Some(ended) = Box::pin(handle_signals(actor, ctx, lane)).await {
-                    return ended;
+                Next::Signals => {
+                    run = None;
+                    // Signals are rare: boxed, to keep the hook futures out of
+                    // every idle actor's task.
+                    if let Some(ended) = Box::pin(handle_signals(actor, ctx, &cell.shared.signals)).await {
+                        return ended;
+                    }
+                    continue;
                 }
-                continue;
+            };
+            if Killable::new(handling, &cell.shared.signals).await.is_none() {
+                return Ended::Stopped(StopReason::Killed);
             }
-        };
-        if Killable::new(handling, lane).await.is_none() {
-            return Ended::Stopped(StopReason::Killed);
         }
     }
 }
@@ -348,7 +366,7 @@ pub(crate) async fn stop_children<A: Actor>(ctx: &mut Context<A>, kill: bool, la
 }
 
 /// Dead letters, stop reason, watchers, parent, system table.
-pub(crate) async fn finish<A: Actor>(
+pub(crate) fn finish<A: Actor>(
     cell: &Arc<ActorCell<A>>,
     ctx: &mut Context<A>,
     mailbox: &mut MailboxReceiver<A>,

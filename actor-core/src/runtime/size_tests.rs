@@ -17,7 +17,10 @@ async fn an_idle_actors_task_future_stays_small() {
     let ctx = Context::new(ActorRef::from_cell(cell), None);
     let task = super::run::run(Idle, ctx, receiver);
     let size = std::mem::size_of_val(&task);
-    // 992 bytes before the stop phase and signal handling were boxed; the
-    // inline handler slot alone is 144.
-    assert!(size <= 640, "the actor task future grew to {size} bytes");
+    // 992 bytes before the stop phase and signal handling were boxed, 600
+    // before `run`, `incarnation` and `serve` stopped copying their
+    // arguments; the inline handler slot alone is 144. tokio rounds a task
+    // to a multiple of 128 bytes with about 100 bytes of its own: up to 408
+    // bytes of future, an idle actor's task is 512 bytes.
+    assert!(size <= 408, "the actor task future grew to {size} bytes");
 }

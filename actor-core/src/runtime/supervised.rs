@@ -42,7 +42,7 @@ pub(crate) async fn run_supervised<A: Actor>(
         };
         let reason = match ended {
             Ended::Final(reason) => {
-                Box::pin(finish(&cell, &mut ctx, &mut mailbox, reason)).await;
+                finish(&cell, &mut ctx, &mut mailbox, reason);
                 link.set(Phase::Final);
                 return;
             }
@@ -69,7 +69,7 @@ pub(crate) async fn run_supervised<A: Actor>(
                 // A child that stopped on its own keeps its own reason
                 // (normal or not) as the one watchers see.
                 let reason = reason.unwrap_or(final_reason);
-                Box::pin(finish(&cell, &mut ctx, &mut mailbox, reason)).await;
+                finish(&cell, &mut ctx, &mut mailbox, reason);
                 link.set(Phase::Final);
                 return;
             }
