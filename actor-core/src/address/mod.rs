@@ -92,7 +92,7 @@ impl<A: Actor> ActorRef<A> {
         A: Handler<M>,
         M: Message,
     {
-        let sent = self.cell.mailbox.try_send(msg, |m| Box::new(Tell(m)));
+        let sent = self.cell.try_send(msg, |m| Box::new(Tell(m)));
         sent.inspect_err(|e| self.cell.refused::<M>(e.is_closed()))
     }
 

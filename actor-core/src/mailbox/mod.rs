@@ -11,6 +11,8 @@ pub(crate) mod signal;
 
 use queue::{Batch, Queue};
 
+use crate::loom::AtomicWaker;
+
 use crate::address::SendError;
 use crate::Actor;
 pub(crate) use envelope::Envelope;
@@ -82,12 +84,14 @@ impl<A: Actor> Mailbox<A> {
     /// is reserved, so a refused message comes back unboxed. `M` is what
     /// the envelope gives back from `into_message_any` (the message, or the
     /// message with its reply sender for an ask).
+    /// `receiver` is the actor's waker (its signal lane's).
     pub(crate) fn try_send<M: Send + 'static>(
         &self,
         msg: M,
         wrap: impl FnOnce(M) -> Envelope<A>,
+        receiver: &AtomicWaker,
     ) -> Result<(), SendError<M>> {
-        self.queue.try_push(msg, wrap, |envelope| envelope.into_message())
+        self.queue.try_push(msg, wrap, |envelope| envelope.into_message(), receiver)
     }
 
     /// Enqueues, waiting for space in a full mailbox.
@@ -95,8 +99,9 @@ impl<A: Actor> Mailbox<A> {
         &self,
         msg: M,
         wrap: impl FnOnce(M) -> Envelope<A>,
+        receiver: &AtomicWaker,
     ) -> Result<(), SendError<M>> {
-        self.queue.push(msg, wrap, |envelope| envelope.into_message()).await
+        self.queue.push(msg, wrap, |envelope| envelope.into_message(), receiver).await
     }
 
     /// Messages waiting, including any the actor has taken but not handled.
@@ -115,16 +120,8 @@ impl<A: Actor> MailboxReceiver<A> {
         MailboxReceiver { batch: Batch::new() }
     }
 
-    /// The next message. The cell holds the mailbox for the actor's whole
-    /// life, so there is no "all senders gone" end.
-    pub(crate) fn poll_recv(
-        &mut self,
-        mailbox: &Mailbox<A>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Envelope<A>> {
-        self.batch.poll_pop(&mailbox.queue, cx)
-    }
-
+    /// The next message, if one is queued. The actor registers its waker
+    /// on its signal lane, which senders wake too.
     pub(crate) fn try_recv(&mut self, mailbox: &Mailbox<A>) -> Option<Envelope<A>> {
         self.batch.try_pop(&mailbox.queue)
     }

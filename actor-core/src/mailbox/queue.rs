@@ -8,6 +8,9 @@
 //! allocating once both have grown to its usual burst, and a mailbox that
 //! never received a message owns no heap at all.
 //!
+//! The queue has no waker of its own: the actor registers one waker for its
+//! mailbox and its signal lane together, and senders pass it in.
+//!
 //! A slot is reserved before the message is wrapped (one atomic on the
 //! length word, which also carries the closed bit), so a refused message
 //! comes back untouched. Senders waiting for space register in `waiting`
@@ -15,7 +18,6 @@
 //! takes and, when someone waits, wakes one of them through `space`.
 
 use std::collections::VecDeque;
-use std::task::{Context, Poll, Waker};
 
 use tokio::sync::Notify;
 
@@ -38,7 +40,6 @@ pub(crate) struct Queue<T> {
     /// Senders waiting for space.
     waiting: AtomicUsize,
     space: Notify,
-    receiver: AtomicWaker,
 }
 
 struct Items<T> {
@@ -61,7 +62,6 @@ impl<T> Queue<T> {
             capacity: capacity.clamp(1, UNBOUNDED),
             waiting: AtomicUsize::new(0),
             space: Notify::new(),
-            receiver: AtomicWaker::new(),
         }
     }
 
@@ -89,7 +89,7 @@ impl<T> Queue<T> {
 
     /// Queues `value` into a reserved slot; hands it back if the queue
     /// closed since the slot was reserved.
-    fn push_reserved(&self, value: T) -> Result<(), T> {
+    fn push_reserved(&self, value: T, receiver: &AtomicWaker) -> Result<(), T> {
         let was_empty = {
             let mut items = self.items.lock();
             if items.closed {
@@ -104,7 +104,7 @@ impl<T> Queue<T> {
         // The actor only sleeps after finding the queue empty, so only the
         // push that ends that emptiness has to wake it.
         if was_empty {
-            self.receiver.wake();
+            receiver.wake();
         }
         Ok(())
     }
@@ -112,15 +112,19 @@ impl<T> Queue<T> {
     /// Queues `wrap(msg)` if there is space now. `wrap` runs only once a
     /// slot is reserved; a message refused before that comes back as it
     /// was, one refused after (the queue closed meanwhile) is handed to
-    /// `unwrap`.
+    /// `unwrap`. `receiver` is the waker the actor registers before it
+    /// sleeps.
     pub(crate) fn try_push<M>(
         &self,
         msg: M,
         wrap: impl FnOnce(M) -> T,
         unwrap: impl FnOnce(T) -> M,
+        receiver: &AtomicWaker,
     ) -> Result<(), SendError<M>> {
         match self.reserve() {
-            Ok(()) => self.push_reserved(wrap(msg)).map_err(|value| SendError::Closed(unwrap(value))),
+            Ok(()) => {
+                self.push_reserved(wrap(msg), receiver).map_err(|value| SendError::Closed(unwrap(value)))
+            }
             Err(true) => Err(SendError::Closed(msg)),
             Err(false) => Err(SendError::Full(msg)),
         }
@@ -133,6 +137,7 @@ impl<T> Queue<T> {
         msg: M,
         wrap: impl FnOnce(M) -> T,
         unwrap: impl FnOnce(T) -> M,
+        receiver: &AtomicWaker,
     ) -> Result<(), SendError<M>> {
         loop {
             let notified = self.space.notified();
@@ -142,7 +147,9 @@ impl<T> Queue<T> {
             notified.as_mut().enable();
             match self.reserve() {
                 Ok(()) => {
-                    return self.push_reserved(wrap(msg)).map_err(|value| SendError::Closed(unwrap(value)))
+                    return self
+                        .push_reserved(wrap(msg), receiver)
+                        .map_err(|value| SendError::Closed(unwrap(value)))
                 }
                 Err(true) => return Err(SendError::Closed(msg)),
                 Err(false) => {}
@@ -177,10 +184,6 @@ impl<T> Queue<T> {
         std::mem::swap(&mut items.queue, &mut batch.items);
         true
     }
-
-    fn register(&self, waker: &Waker) {
-        self.receiver.register(waker);
-    }
 }
 
 impl<T> Batch<T> {
@@ -196,21 +199,6 @@ impl<T> Batch<T> {
         let item = self.items.pop_front();
         queue.release_slot();
         item
-    }
-
-    /// The next item, or `Pending` with the task registered to be woken by
-    /// the next push.
-    pub(crate) fn poll_pop(&mut self, queue: &Queue<T>, cx: &mut Context<'_>) -> Poll<T> {
-        if let Some(item) = self.try_pop(queue) {
-            return Poll::Ready(item);
-        }
-        queue.register(cx.waker());
-        // Checked again after registering: a push in between has seen an
-        // empty queue and woken the waker just registered, or is seen here.
-        match self.try_pop(queue) {
-            Some(item) => Poll::Ready(item),
-            None => Poll::Pending,
-        }
     }
 }
 
@@ -231,6 +219,49 @@ impl Drop for Waiting<'_> {
     }
 }
 
+/// A queue with the waker the actor would register, for the tests.
+#[cfg(test)]
+struct TestMailbox {
+    queue: Queue<u32>,
+    waker: AtomicWaker,
+}
+
+#[cfg(test)]
+impl TestMailbox {
+    fn new(capacity: usize) -> Self {
+        TestMailbox { queue: Queue::new(capacity), waker: AtomicWaker::new() }
+    }
+
+    fn try_push(&self, value: u32) -> Result<(), SendError<u32>> {
+        self.queue.try_push(value, |v| v, |v| v, &self.waker)
+    }
+
+    async fn push(&self, value: u32) -> Result<(), SendError<u32>> {
+        self.queue.push(value, |v| v, |v| v, &self.waker).await
+    }
+
+    /// What the actor loop does: take, or register and take again.
+    fn poll_pop(&self, batch: &mut Batch<u32>, cx: &mut std::task::Context<'_>) -> std::task::Poll<u32> {
+        if let Some(item) = batch.try_pop(&self.queue) {
+            return std::task::Poll::Ready(item);
+        }
+        self.waker.register(cx.waker());
+        match batch.try_pop(&self.queue) {
+            Some(item) => std::task::Poll::Ready(item),
+            None => std::task::Poll::Pending,
+        }
+    }
+}
+
+#[cfg(test)]
+impl std::ops::Deref for TestMailbox {
+    type Target = Queue<u32>;
+
+    fn deref(&self) -> &Queue<u32> {
+        &self.queue
+    }
+}
+
 #[cfg(all(test, actor_loom))]
 mod loom_tests {
     use super::*;
@@ -244,21 +275,21 @@ mod loom_tests {
         builder.check(f);
     }
 
-    fn pusher(queue: &Arc<Queue<u32>>, value: u32) -> loom::thread::JoinHandle<bool> {
+    fn pusher(queue: &Arc<TestMailbox>, value: u32) -> loom::thread::JoinHandle<bool> {
         let queue = queue.clone();
-        loom::thread::spawn(move || queue.try_push(value, |v| v, |v| v).is_ok())
+        loom::thread::spawn(move || queue.try_push(value).is_ok())
     }
 
     #[test]
     fn every_push_wakes_the_actor_and_is_taken_in_order_per_sender() {
         model(|| {
-            let queue = Arc::new(Queue::new(4));
+            let queue = Arc::new(TestMailbox::new(4));
             let a = pusher(&queue, 1);
             let b = pusher(&queue, 2);
             let mut batch = Batch::new();
             let mut seen = Vec::new();
             while seen.len() < 2 {
-                seen.push(block_on(poll_fn(|cx| batch.poll_pop(&queue, cx))));
+                seen.push(block_on(poll_fn(|cx| queue.poll_pop(&mut batch, cx))));
             }
             assert!(a.join().unwrap() && b.join().unwrap());
             seen.sort();
@@ -270,11 +301,11 @@ mod loom_tests {
     #[test]
     fn a_push_racing_a_close_is_either_refused_or_drained() {
         model(|| {
-            let queue = Arc::new(Queue::new(4));
+            let queue = Arc::new(TestMailbox::new(4));
             let p = pusher(&queue, 1);
             queue.close();
             let mut batch = Batch::new();
-            let drained = std::iter::from_fn(|| batch.try_pop(&queue)).count();
+            let drained = std::iter::from_fn(|| batch.try_pop(&queue.queue)).count();
             let accepted = p.join().unwrap();
             assert_eq!(accepted, drained == 1, "accepted and lost, or refused and queued");
             assert_eq!(queue.len(), 0);
@@ -284,15 +315,15 @@ mod loom_tests {
     #[test]
     fn a_full_queue_frees_its_slot_for_the_next_sender() {
         model(|| {
-            let queue = Arc::new(Queue::new(1));
-            assert!(queue.try_push(1, |v| v, |v| v).is_ok());
+            let queue = Arc::new(TestMailbox::new(1));
+            assert!(queue.try_push(1).is_ok());
             let p = {
                 let queue = queue.clone();
                 loom::thread::spawn(move || {
                     // Spins on `try_push`: `push` waits on tokio's Notify,
                     // which loom does not model.
                     loop {
-                        match queue.try_push(2, |v| v, |v| v) {
+                        match queue.try_push(2) {
                             Ok(()) => return,
                             Err(SendError::Full(_)) => loom::thread::yield_now(),
                             Err(SendError::Closed(_)) => unreachable!(),
@@ -301,8 +332,8 @@ mod loom_tests {
                 })
             };
             let mut batch = Batch::new();
-            let first = block_on(poll_fn(|cx| batch.poll_pop(&queue, cx)));
-            let second = block_on(poll_fn(|cx| batch.poll_pop(&queue, cx)));
+            let first = block_on(poll_fn(|cx| queue.poll_pop(&mut batch, cx)));
+            let second = block_on(poll_fn(|cx| queue.poll_pop(&mut batch, cx)));
             p.join().unwrap();
             assert_eq!((first, second), (1, 2));
         });
@@ -315,24 +346,21 @@ mod tests {
     use futures_util::FutureExt;
     use std::future::poll_fn;
 
-    fn push(queue: &Queue<u32>, value: u32) -> Result<(), SendError<u32>> {
-        queue.try_push(value, |v| v, |v| v)
+    fn push(queue: &TestMailbox, value: u32) -> Result<(), SendError<u32>> {
+        queue.try_push(value)
     }
 
     #[test]
     fn a_full_queue_hands_the_message_back_unwrapped() {
-        let queue = Queue::new(2);
+        let queue = TestMailbox::new(2);
         push(&queue, 1).unwrap();
         push(&queue, 2).unwrap();
         let mut wrapped = false;
-        let refused = queue.try_push(
-            3,
-            |v| {
-                wrapped = true;
-                v
-            },
-            |v| v,
-        );
+        let wrap = |v| {
+            wrapped = true;
+            v
+        };
+        let refused = queue.queue.try_push(3, wrap, |v| v, &queue.waker);
         assert!(matches!(refused, Err(SendError::Full(3))));
         assert!(!wrapped, "a refused message is never wrapped");
         assert_eq!(queue.len(), 2);
@@ -340,34 +368,34 @@ mod tests {
 
     #[test]
     fn items_come_out_in_order_across_batches() {
-        let queue = Queue::new(8);
+        let queue = TestMailbox::new(8);
         let mut batch = Batch::new();
         push(&queue, 1).unwrap();
         push(&queue, 2).unwrap();
-        assert_eq!(batch.try_pop(&queue), Some(1));
+        assert_eq!(batch.try_pop(&queue.queue), Some(1));
         push(&queue, 3).unwrap(); // lands in the shared queue, behind 2
         assert_eq!(queue.len(), 2, "the one in the actor's batch still counts");
-        assert_eq!(batch.try_pop(&queue), Some(2));
-        assert_eq!(batch.try_pop(&queue), Some(3));
-        assert_eq!(batch.try_pop(&queue), None);
+        assert_eq!(batch.try_pop(&queue.queue), Some(2));
+        assert_eq!(batch.try_pop(&queue.queue), Some(3));
+        assert_eq!(batch.try_pop(&queue.queue), None);
         assert_eq!(queue.len(), 0);
     }
 
     #[test]
     fn a_closed_queue_refuses_but_keeps_what_was_queued() {
-        let queue = Queue::new(8);
+        let queue = TestMailbox::new(8);
         push(&queue, 1).unwrap();
         queue.close();
         assert!(matches!(push(&queue, 2), Err(SendError::Closed(2))));
-        assert!(matches!(queue.push(3, |v| v, |v| v).now_or_never(), Some(Err(SendError::Closed(3)))));
+        assert!(matches!(queue.push(3,).now_or_never(), Some(Err(SendError::Closed(3)))));
         let mut batch = Batch::new();
-        assert_eq!(batch.try_pop(&queue), Some(1));
-        assert_eq!(batch.try_pop(&queue), None);
+        assert_eq!(batch.try_pop(&queue.queue), Some(1));
+        assert_eq!(batch.try_pop(&queue.queue), None);
     }
 
     #[test]
     fn unbounded_never_refuses() {
-        let queue = Queue::new(UNBOUNDED);
+        let queue = TestMailbox::new(UNBOUNDED);
         for n in 0..10_000 {
             push(&queue, n).unwrap();
         }
@@ -376,28 +404,28 @@ mod tests {
 
     #[tokio::test]
     async fn a_waiting_sender_gets_the_freed_slot() {
-        let queue = std::sync::Arc::new(Queue::new(1));
+        let queue = std::sync::Arc::new(TestMailbox::new(1));
         push(&queue, 1).unwrap();
         let sender = {
             let queue = queue.clone();
-            tokio::spawn(async move { queue.push(2, |v| v, |v| v).await })
+            tokio::spawn(async move { queue.push(2).await })
         };
         // Wait until the sender is registered as waiting.
         while queue.waiting.load(Ordering::SeqCst) == 0 {
             tokio::task::yield_now().await;
         }
         let mut batch = Batch::new();
-        assert_eq!(batch.try_pop(&queue), Some(1));
+        assert_eq!(batch.try_pop(&queue.queue), Some(1));
         sender.await.unwrap().unwrap();
-        assert_eq!(poll_fn(|cx| batch.poll_pop(&queue, cx)).await, 2);
+        assert_eq!(poll_fn(|cx| queue.poll_pop(&mut batch, cx)).await, 2);
         assert_eq!(queue.waiting.load(Ordering::SeqCst), 0);
     }
 
     #[tokio::test]
     async fn a_dropped_waiting_sender_stops_counting_and_queues_nothing() {
-        let queue = Queue::new(1);
+        let queue = TestMailbox::new(1);
         push(&queue, 1).unwrap();
-        let mut waiting = Box::pin(queue.push(2, |v| v, |v| v));
+        let mut waiting = Box::pin(queue.push(2));
         assert!((&mut waiting).now_or_never().is_none());
         assert_eq!(queue.waiting.load(Ordering::SeqCst), 1);
         drop(waiting);
@@ -407,12 +435,12 @@ mod tests {
 
     #[tokio::test]
     async fn close_wakes_every_waiting_sender_with_its_message() {
-        let queue = std::sync::Arc::new(Queue::new(1));
+        let queue = std::sync::Arc::new(TestMailbox::new(1));
         push(&queue, 0).unwrap();
         let senders: Vec<_> = (1..=3)
             .map(|n| {
                 let queue = queue.clone();
-                tokio::spawn(async move { queue.push(n, |v| v, |v| v).await })
+                tokio::spawn(async move { queue.push(n).await })
             })
             .collect();
         while queue.waiting.load(Ordering::SeqCst) < 3 {
@@ -431,13 +459,13 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn many_senders_through_a_small_queue_lose_nothing() {
-        let queue = std::sync::Arc::new(Queue::new(2));
+        let queue = std::sync::Arc::new(TestMailbox::new(2));
         let senders: Vec<_> = (0..4u32)
             .map(|s| {
                 let queue = queue.clone();
                 tokio::spawn(async move {
                     for n in 0..500 {
-                        queue.push(s * 1000 + n, |v| v, |v| v).await.unwrap();
+                        queue.push(s * 1000 + n).await.unwrap();
                     }
                 })
             })
@@ -445,7 +473,7 @@ mod tests {
         let mut batch = Batch::new();
         let mut last = [None::<u32>; 4];
         for _ in 0..2000 {
-            let v = poll_fn(|cx| batch.poll_pop(&queue, cx)).await;
+            let v = poll_fn(|cx| queue.poll_pop(&mut batch, cx)).await;
             let (s, n) = ((v / 1000) as usize, v % 1000);
             assert!(last[s].is_none_or(|prev| prev < n), "per-sender order kept");
             last[s] = Some(n);

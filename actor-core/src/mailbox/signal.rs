@@ -113,6 +113,12 @@ impl<T> SignalLane<T> {
         Taken { first: queue.first.take(), more: std::mem::take(&mut queue.more) }
     }
 
+    /// The actor's waker, shared with its mailbox: one registration covers
+    /// both lanes.
+    pub(crate) fn waker(&self) -> &AtomicWaker {
+        &self.waker
+    }
+
     /// Registers the actor task to be woken by the next signal. Check
     /// [`has_work`](Self::has_work) after registering, as with any waker.
     pub(crate) fn register(&self, waker: &Waker) {

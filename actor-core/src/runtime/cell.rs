@@ -174,24 +174,24 @@ pub(crate) trait MessageSink<M: Message>: AnyActor {
 
 impl<A: Handler<M>, M: Message> MessageSink<M> for ActorCell<A> {
     fn try_tell(&self, msg: M) -> Result<(), SendError<M>> {
-        self.mailbox.try_send(msg, |m| Box::new(Tell(m))).inspect_err(|e| self.refused::<M>(e.is_closed()))
+        self.try_send(msg, |m| Box::new(Tell(m))).inspect_err(|e| self.refused::<M>(e.is_closed()))
     }
 
     fn tell_wait(&self, msg: M) -> BoxSend<'_, Result<(), SendError<M>>> {
         Box::pin(async move {
-            let sent = self.mailbox.send(msg, |m| Box::new(Tell(m))).await;
+            let sent = self.send(msg, |m| Box::new(Tell(m))).await;
             sent.inspect_err(|e| self.refused::<M>(e.is_closed()))
         })
     }
 
     fn try_ask(&self, msg: M, reply: oneshot::Sender<M::Reply>) -> Result<(), AskRefused<M>> {
-        let sent = self.mailbox.try_send((msg, reply), |(msg, reply)| Box::new(Ask { msg, reply }));
+        let sent = self.try_send((msg, reply), |(msg, reply)| Box::new(Ask { msg, reply }));
         sent.inspect_err(|e| self.refused::<M>(e.is_closed()))
     }
 
     fn ask_wait(&self, msg: M, reply: oneshot::Sender<M::Reply>) -> BoxSend<'_, Result<(), SendError<M>>> {
         Box::pin(async move {
-            let sent = self.mailbox.send((msg, reply), |(msg, reply)| Box::new(Ask { msg, reply })).await;
+            let sent = self.send((msg, reply), |(msg, reply)| Box::new(Ask { msg, reply })).await;
             self.refused::<M>(sent.as_ref().is_err_and(SendError::is_closed));
             sent.map_err(|e| match e {
                 SendError::Full((msg, _)) => SendError::Full(msg),
@@ -202,6 +202,24 @@ impl<A: Handler<M>, M: Message> MessageSink<M> for ActorCell<A> {
 }
 
 impl<A: Actor> ActorCell<A> {
+    /// Queues a message if there is space now, waking the actor.
+    pub(crate) fn try_send<M: Send + 'static>(
+        &self,
+        msg: M,
+        wrap: impl FnOnce(M) -> crate::mailbox::Envelope<A>,
+    ) -> Result<(), SendError<M>> {
+        self.mailbox.try_send(msg, wrap, self.shared.signals.waker())
+    }
+
+    /// Queues a message, waiting for space, waking the actor.
+    pub(crate) async fn send<M: Send + 'static>(
+        &self,
+        msg: M,
+        wrap: impl FnOnce(M) -> crate::mailbox::Envelope<A>,
+    ) -> Result<(), SendError<M>> {
+        self.mailbox.send(msg, wrap, self.shared.signals.waker()).await
+    }
+
     /// Reports a refused send of `M`: a dead letter when the actor is gone.
     pub(crate) fn refused<M>(&self, closed: bool) {
         if closed {

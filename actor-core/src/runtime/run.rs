@@ -222,7 +222,7 @@ pub(crate) fn serve<'a, A: Actor>(
                                 return Poll::Ready(Next::Event(index));
                             }
                         }
-                        if let Poll::Ready(envelope) = mailbox.poll_recv(&cell.mailbox, cx) {
+                        if let Some(envelope) = mailbox.try_recv(&cell.mailbox) {
                             return Poll::Ready(Next::Message(envelope));
                         }
                         if !events_first && !sources.is_empty() {
@@ -230,9 +230,14 @@ pub(crate) fn serve<'a, A: Actor>(
                                 return Poll::Ready(Next::Event(index));
                             }
                         }
+                        // One waker for both lanes: senders wake it when they
+                        // find the mailbox empty. Both are checked again
+                        // after registering, as with any waker.
                         cell.shared.signals.register(cx.waker());
                         if cell.shared.signals.has_work() {
                             Poll::Ready(Next::Signals)
+                        } else if let Some(envelope) = mailbox.try_recv(&cell.mailbox) {
+                            Poll::Ready(Next::Message(envelope))
                         } else {
                             Poll::Pending
                         }
@@ -290,9 +295,14 @@ async fn handle_signals<A: Actor>(
     // The whole batch is handled (watch signals must not be lost); hooks
     // are skipped once the actor is leaving.
     let mut exit = None;
+    // Kept here rather than in `ctx` (where it would cost every idle actor
+    // a word or an allocation); a `ctx.stop()` from a hook still wins.
+    let mut stop = None;
     for signal in lane.take() {
         match signal {
-            Signal::Stop(reason) => ctx.stop_with(reason),
+            Signal::Stop(reason) => {
+                stop.get_or_insert(reason);
+            }
             Signal::Watch(watcher) => ctx.on_signal_watch(watcher),
             Signal::Unwatch(watcher) => ctx.on_signal_unwatch(watcher),
             Signal::ChildStopped(child) => ctx.on_child_stopped(child),
@@ -314,6 +324,11 @@ async fn handle_signals<A: Actor>(
                     exit = Some(Ended::Stopped(StopReason::Killed));
                 }
             }
+        }
+    }
+    if exit.is_none() {
+        if let Some(reason) = ctx.take_stop_request().or(stop) {
+            exit = Some(Ended::Stopped(reason));
         }
     }
     exit
