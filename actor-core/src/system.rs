@@ -1,7 +1,6 @@
 //! `ActorSystem`: the handle that owns actors, their registry and (soon)
 //! the event stream. No globals: systems are independent of each other.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -12,7 +11,7 @@ use tokio::sync::Notify;
 
 use crate::events::{DeadLetter, EventStream};
 use crate::registry::{LookupError, RegisterError, Registry};
-use crate::runtime::cell::{ActorCell, AnyActor};
+use crate::runtime::cell::{ActorCell, ActorShared, AnyActor};
 use crate::{runtime, Actor, ActorId, ActorRef, MailboxCapacity, NodeId, StopReason};
 
 /// A group of actors with their own registry, node identity and shutdown.
@@ -51,16 +50,18 @@ struct Inner {
     dead_letters: AtomicU64,
 }
 
-#[derive(Default)]
-struct Table {
-    /// Live actors by sequence number, so in spawn order.
-    live: BTreeMap<u64, Tracked>,
-    shutting_down: bool,
+slotmap::new_key_type! {
+    /// Where an actor sits in its system's table.
+    pub(crate) struct TableSlot;
 }
 
-struct Tracked {
-    cell: Arc<dyn AnyActor>,
-    root: bool,
+/// Live actors: a slot map (24 bytes an actor, O(1) in and out) rather than
+/// an ordered map (about 60 bytes an actor); shutdown sorts the few roots
+/// by spawn order itself.
+#[derive(Default)]
+struct Table {
+    live: slotmap::SlotMap<TableSlot, Arc<dyn AnyActor>>,
+    shutting_down: bool,
 }
 
 impl ActorSystem {
@@ -120,11 +121,12 @@ impl ActorSystem {
     /// [`StopReason::Shutdown`]. Actors spawned after shutdown began stop at
     /// once. Finally every event-stream subscription ends.
     pub async fn shutdown(&self) {
-        let roots: Vec<Arc<dyn AnyActor>> = {
+        let mut roots: Vec<Arc<dyn AnyActor>> = {
             let mut table = self.inner.actors.lock();
             table.shutting_down = true;
-            table.live.values().filter(|t| t.root).map(|t| t.cell.clone()).collect()
+            table.live.values().filter(|cell| cell.shared().root).cloned().collect()
         };
+        roots.sort_unstable_by_key(|cell| cell.shared().id.sequence());
         for actor in roots.iter().rev() {
             let shared = actor.shared();
             shared.stop(StopReason::Shutdown);
@@ -219,17 +221,21 @@ impl ActorSystem {
         ActorId::new(self.inner.node, self.inner.next_seq.fetch_add(1, Ordering::Relaxed))
     }
 
-    pub(crate) fn track(&self, cell: Arc<dyn AnyActor>, root: bool) {
+    pub(crate) fn track(&self, cell: Arc<dyn AnyActor>) {
         let mut table = self.inner.actors.lock();
-        if table.shutting_down && root {
-            cell.shared().stop(StopReason::Shutdown);
+        let shared = cell.shared();
+        if table.shutting_down && shared.root {
+            shared.stop(StopReason::Shutdown);
         }
-        table.live.insert(cell.shared().id.sequence(), Tracked { cell, root });
+        let key = table.live.insert(cell);
+        // Read back by `untrack`, which runs in the actor's task: spawned
+        // after this returns.
+        table.live[key].shared().set_table_slot(key);
     }
 
-    pub(crate) fn untrack(&self, id: ActorId) {
+    pub(crate) fn untrack(&self, shared: &ActorShared) {
         let mut table = self.inner.actors.lock();
-        table.live.remove(&id.sequence());
+        table.live.remove(shared.table_slot());
         if table.live.is_empty() {
             self.inner.emptied.notify_waiters();
         }

@@ -4,9 +4,10 @@
 use std::any::Any;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{fence, AtomicBool, Ordering};
+use std::sync::atomic::{fence, AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
+use slotmap::{Key, KeyData};
 use tokio::sync::{oneshot, Notify};
 
 use crate::address::SendError;
@@ -14,6 +15,7 @@ use crate::mailbox::envelope::{Ask, Tell};
 use crate::mailbox::signal::SignalLane;
 use crate::mailbox::Mailbox;
 use crate::runtime::link::Notice;
+use crate::system::TableSlot;
 use crate::{Actor, ActorId, ActorSystem, Handler, Message, StopReason, Terminated};
 
 /// A signal: travels in the signal lane, ahead of user messages.
@@ -54,6 +56,10 @@ pub(crate) struct ActorShared {
     reason: OnceLock<StopReason>,
     stopped: Notify,
     registered: AtomicBool,
+    /// Spawned by the system, not by another actor: shutdown stops it.
+    pub(crate) root: bool,
+    /// The actor's key in its system's table (set once, when tracked).
+    table_slot: AtomicU64,
 }
 
 impl ActorShared {
@@ -62,6 +68,7 @@ impl ActorShared {
         name: Option<Arc<str>>,
         type_name: &'static str,
         system: ActorSystem,
+        root: bool,
     ) -> Self {
         ActorShared {
             id,
@@ -72,6 +79,8 @@ impl ActorShared {
             reason: OnceLock::new(),
             stopped: Notify::new(),
             registered: AtomicBool::new(false),
+            root,
+            table_slot: AtomicU64::new(0),
         }
     }
 
@@ -121,6 +130,14 @@ impl ActorShared {
         self.registered.store(true, Ordering::SeqCst);
         fence(Ordering::SeqCst);
         self.is_alive()
+    }
+
+    pub(crate) fn set_table_slot(&self, slot: TableSlot) {
+        self.table_slot.store(slot.data().as_ffi(), Ordering::Relaxed);
+    }
+
+    pub(crate) fn table_slot(&self) -> TableSlot {
+        KeyData::from_ffi(self.table_slot.load(Ordering::Relaxed)).into()
     }
 
     /// A message that will never be handled.

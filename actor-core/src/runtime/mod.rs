@@ -46,13 +46,12 @@ fn spawn_task_with<A: Actor, F: std::future::Future<Output = ()> + Send + 'stati
     let id = system.next_actor_id();
     let type_name = std::any::type_name::<A>();
     let cell = Arc::new(ActorCell {
-        shared: ActorShared::new(id, options.name, type_name, system.clone()),
+        shared: ActorShared::new(id, options.name, type_name, system.clone(), parent.is_none()),
         mailbox: mailbox::Mailbox::new(options.capacity.unwrap_or(A::MAILBOX)),
     });
     let receiver = mailbox::MailboxReceiver::new();
     let actor_ref = ActorRef::from_cell(cell.clone());
-    let root = parent.is_none();
-    system.track(cell, root);
+    system.track(cell);
     let span = match &actor_ref.cell.shared.name {
         Some(name) => {
             tracing::debug_span!("actor", %id, actor = short_type_name(type_name), name = &**name)

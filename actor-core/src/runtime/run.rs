@@ -389,7 +389,7 @@ pub(crate) fn finish<A: Actor>(
 ) {
     let shared = &cell.shared;
     drain_dead_letters(cell, mailbox);
-    shared.system.untrack(shared.id);
+    shared.system.untrack(shared);
     if shared.set_stopped(reason.clone()) {
         shared.system.registry().remove_actor(shared.id);
     }

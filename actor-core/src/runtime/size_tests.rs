@@ -11,7 +11,7 @@ impl Actor for Idle {}
 #[tokio::test]
 async fn an_idle_actors_task_future_stays_small() {
     let system = ActorSystem::new();
-    let shared = ActorShared::new(system.next_actor_id(), None, "Idle", system.clone());
+    let shared = ActorShared::new(system.next_actor_id(), None, "Idle", system.clone(), true);
     let cell = Arc::new(ActorCell { shared, mailbox: mailbox::Mailbox::new(Default::default()) });
     let receiver = mailbox::MailboxReceiver::new();
     let ctx = Context::new(ActorRef::from_cell(cell), None);
