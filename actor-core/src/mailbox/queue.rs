@@ -177,6 +177,14 @@ impl<T> Queue<T> {
 
     /// Moves everything queued into `batch` (which must be empty).
     fn refill(&self, batch: &mut Batch<T>) -> bool {
+        // With the batch empty, the length counts only what is queued or
+        // about to be (a reserved slot whose push has not locked yet; that
+        // push will find the queue empty and wake the actor). Zero means
+        // there is nothing to take: no lock, which is most of an idle
+        // actor's last look before it sleeps.
+        if self.len.load(Ordering::SeqCst) & !CLOSED == 0 {
+            return false;
+        }
         let mut items = self.items.lock();
         if items.queue.is_empty() {
             return false;
