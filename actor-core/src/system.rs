@@ -124,7 +124,7 @@ impl ActorSystem {
         let mut roots: Vec<Arc<dyn AnyActor>> = {
             let mut table = self.inner.actors.lock();
             table.shutting_down = true;
-            table.live.values().filter(|cell| cell.shared().root).cloned().collect()
+            table.live.values().filter(|cell| cell.shared().is_root()).cloned().collect()
         };
         roots.sort_unstable_by_key(|cell| cell.shared().id.sequence());
         for actor in roots.iter().rev() {
@@ -224,7 +224,7 @@ impl ActorSystem {
     pub(crate) fn track(&self, cell: Arc<dyn AnyActor>) {
         let mut table = self.inner.actors.lock();
         let shared = cell.shared();
-        if table.shutting_down && shared.root {
+        if table.shutting_down && shared.is_root() {
             shared.stop(StopReason::Shutdown);
         }
         let key = table.live.insert(cell);

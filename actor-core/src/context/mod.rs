@@ -10,6 +10,7 @@ use tokio_util::sync::CancellationToken;
 pub use schedule::TaskHandle;
 
 use crate::events::{Event, EventSource, SubscribeOptions};
+use crate::mailbox::MailboxReceiver;
 use crate::runtime::cell::{AnyActor, Signal};
 use crate::{Actor, ActorId, ActorRef, ActorSystem, Handler, Message, SpawnOptions, StopReason, Terminated};
 
@@ -40,7 +41,8 @@ use crate::{Actor, ActorId, ActorRef, ActorSystem, Handler, Message, SpawnOption
 /// ```
 pub struct Context<A: Actor> {
     myself: ActorRef<A>,
-    parent: Option<Arc<dyn AnyActor>>,
+    /// The messages taken from the mailbox and not yet handled.
+    inbox: MailboxReceiver<A>,
     /// Rarely used parts, allocated on first use to keep idle actors small.
     extras: Option<Box<Extras<A>>>,
 }
@@ -73,8 +75,8 @@ impl<A: Actor> Default for Extras<A> {
 }
 
 impl<A: Actor> Context<A> {
-    pub(crate) fn new(myself: ActorRef<A>, parent: Option<Arc<dyn AnyActor>>) -> Self {
-        Context { myself, parent, extras: None }
+    pub(crate) fn new(myself: ActorRef<A>) -> Self {
+        Context { myself, inbox: MailboxReceiver::new(), extras: None }
     }
 
     fn extras(&mut self) -> &mut Extras<A> {
@@ -140,7 +142,8 @@ impl<A: Actor> Context<A> {
         if target.signals.push(Signal::Watch(me)).is_err() {
             // The lane closes only after the reason is set.
             let reason = target.stop_reason().cloned().unwrap_or(StopReason::Normal);
-            let _ = self.myself.cell.shared.signals.push(Signal::Terminated(Terminated { id, reason }));
+            let _ =
+                self.myself.cell.shared.signals.push(Signal::Terminated(Box::new(Terminated { id, reason })));
         }
     }
 
@@ -213,6 +216,10 @@ impl<A: Actor> Context<A> {
     }
 
     /// Moves subscriptions made by the last handler into the loop's list.
+    pub(crate) fn has_new_sources(&self) -> bool {
+        self.extras.as_ref().is_some_and(|x| !x.new_sources.is_empty())
+    }
+
     pub(crate) fn take_new_sources(&mut self, into: &mut Vec<Box<dyn EventSource<A>>>) {
         if let Some(x) = self.extras.as_mut() {
             into.append(&mut x.new_sources);
@@ -287,8 +294,9 @@ impl<A: Actor> Context<A> {
         }
     }
 
-    pub(crate) fn parent(&self) -> Option<&Arc<dyn AnyActor>> {
-        self.parent.as_ref()
+    /// The next queued message, if any.
+    pub(crate) fn next_message(&mut self) -> Option<crate::mailbox::Envelope<A>> {
+        self.inbox.try_recv(&self.myself.cell.mailbox)
     }
 }
 

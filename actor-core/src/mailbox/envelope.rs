@@ -17,9 +17,9 @@ use crate::{Actor, Context, Handler, Message};
 ///
 /// Handler futures up to this size run without an allocation; larger ones
 /// (handlers that hold big locals across `.await`) are boxed once per
-/// message. 128 bytes fits handlers that hold a few references and words
+/// message. 120 bytes fits handlers that hold a few references and words
 /// across an await, and keeps an idle actor small.
-pub(crate) const INLINE_HANDLER_BYTES: usize = 128;
+pub(crate) const INLINE_HANDLER_BYTES: usize = 120;
 
 /// The future of one running handler.
 pub(crate) type HandleFuture<'a> = StackFuture<'a, (), INLINE_HANDLER_BYTES>;

@@ -32,7 +32,7 @@ pub(crate) const UNBOUNDED: usize = CLOSED >> 1;
 
 /// The shared half: owned by the actor's cell, used by every sender.
 pub(crate) struct Queue<T> {
-    items: Mutex<Items<T>>,
+    items: Mutex<VecDeque<T>>,
     /// Messages queued and not yet taken by the actor one by one (those in
     /// the actor's buffer count), plus the `CLOSED` bit.
     len: AtomicUsize,
@@ -40,11 +40,6 @@ pub(crate) struct Queue<T> {
     /// Senders waiting for space.
     waiting: AtomicUsize,
     space: Notify,
-}
-
-struct Items<T> {
-    queue: VecDeque<T>,
-    closed: bool,
 }
 
 /// The actor's half: the batch it took in its last swap.
@@ -57,7 +52,7 @@ impl<T> Queue<T> {
     /// for no limit.
     pub(crate) fn new(capacity: usize) -> Self {
         Queue {
-            items: Mutex::new(Items { queue: VecDeque::new(), closed: false }),
+            items: Mutex::new(VecDeque::new()),
             len: AtomicUsize::new(0),
             capacity: capacity.clamp(1, UNBOUNDED),
             waiting: AtomicUsize::new(0),
@@ -92,13 +87,16 @@ impl<T> Queue<T> {
     fn push_reserved(&self, value: T, receiver: &AtomicWaker) -> Result<(), T> {
         let was_empty = {
             let mut items = self.items.lock();
-            if items.closed {
+            // Read under the lock: `close` sets the bit and then takes the
+            // lock, so a push either lands before the close (and is drained)
+            // or sees the bit here.
+            if self.len.load(Ordering::SeqCst) & CLOSED != 0 {
                 drop(items);
                 self.release_slot();
                 return Err(value);
             }
-            let was_empty = items.queue.is_empty();
-            items.queue.push_back(value);
+            let was_empty = items.is_empty();
+            items.push_back(value);
             was_empty
         };
         // The actor only sleeps after finding the queue empty, so only the
@@ -162,7 +160,8 @@ impl<T> Queue<T> {
     /// queued stay readable.
     pub(crate) fn close(&self) {
         self.len.fetch_or(CLOSED, Ordering::SeqCst);
-        self.items.lock().closed = true;
+        // Waits out a push that read the length before the bit was set.
+        drop(self.items.lock());
         self.space.notify_waiters();
     }
 
@@ -186,10 +185,10 @@ impl<T> Queue<T> {
             return false;
         }
         let mut items = self.items.lock();
-        if items.queue.is_empty() {
+        if items.is_empty() {
             return false;
         }
-        std::mem::swap(&mut items.queue, &mut batch.items);
+        std::mem::swap(&mut *items, &mut batch.items);
         true
     }
 }

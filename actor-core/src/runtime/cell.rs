@@ -5,7 +5,7 @@ use std::any::Any;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{fence, AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, Weak};
 
 use slotmap::{Key, KeyData};
 use tokio::sync::{oneshot, Notify};
@@ -26,14 +26,15 @@ pub(crate) enum Signal {
     Watch(Arc<dyn AnyActor>),
     /// Forget the watcher with this id.
     Unwatch(ActorId),
-    /// A watched actor stopped.
-    Terminated(Terminated),
+    /// A watched actor stopped (boxed, like `Notice`: rare, and it keeps
+    /// every signal, and so every actor's signal lane, small).
+    Terminated(Box<Terminated>),
     /// A child of this actor stopped.
     ChildStopped(ActorId),
     /// A command from this actor's supervisor.
     Supervise(Command),
     /// News for a supervisor about one of its children.
-    Notice(Notice),
+    Notice(Box<Notice>),
 }
 
 /// What a supervisor tells a supervised child.
@@ -50,14 +51,18 @@ pub(crate) enum Command {
 pub(crate) struct ActorShared {
     pub(crate) id: ActorId,
     pub(crate) name: Option<Arc<str>>,
-    pub(crate) type_name: &'static str,
+    /// `std::any::type_name::<A>`, as a function: half the size of the
+    /// string it returns.
+    type_name: fn() -> &'static str,
     pub(crate) signals: SignalLane<Signal>,
     pub(crate) system: ActorSystem,
     reason: OnceLock<StopReason>,
     stopped: Notify,
     registered: AtomicBool,
-    /// Spawned by the system, not by another actor: shutdown stops it.
-    pub(crate) root: bool,
+    /// The actor that spawned this one (a supervisor, for a supervised
+    /// child); `None` for an actor spawned by the system, which shutdown
+    /// stops. Weak: a child does not keep its parent alive.
+    parent: Option<Weak<dyn AnyActor>>,
     /// The actor's key in its system's table (set once, when tracked).
     table_slot: AtomicU64,
 }
@@ -66,9 +71,9 @@ impl ActorShared {
     pub(crate) fn new(
         id: ActorId,
         name: Option<Arc<str>>,
-        type_name: &'static str,
+        type_name: fn() -> &'static str,
         system: ActorSystem,
-        root: bool,
+        parent: Option<Weak<dyn AnyActor>>,
     ) -> Self {
         ActorShared {
             id,
@@ -79,14 +84,14 @@ impl ActorShared {
             reason: OnceLock::new(),
             stopped: Notify::new(),
             registered: AtomicBool::new(false),
-            root,
+            parent,
             table_slot: AtomicU64::new(0),
         }
     }
 
     /// The actor's type without its module path.
     pub(crate) fn short_type(&self) -> &'static str {
-        crate::runtime::short_type_name(self.type_name)
+        crate::runtime::short_type_name((self.type_name)())
     }
 
     pub(crate) fn is_alive(&self) -> bool {
@@ -130,6 +135,15 @@ impl ActorShared {
         self.registered.store(true, Ordering::SeqCst);
         fence(Ordering::SeqCst);
         self.is_alive()
+    }
+
+    /// Spawned by the system, not by another actor.
+    pub(crate) fn is_root(&self) -> bool {
+        self.parent.is_none()
+    }
+
+    pub(crate) fn parent(&self) -> Option<Arc<dyn AnyActor>> {
+        self.parent.as_ref().and_then(Weak::upgrade)
     }
 
     pub(crate) fn set_table_slot(&self, slot: TableSlot) {

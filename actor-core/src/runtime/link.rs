@@ -56,7 +56,7 @@ impl ChildLink {
     /// Tells the supervisor that incarnation `number` ended on its own.
     pub(crate) fn tell_supervisor(&self, child: ActorId, number: u64) {
         let notice = Notice(NoticeKind::Exited { child, number });
-        let _ = self.supervisor.shared().signals.push(Signal::Notice(notice));
+        let _ = self.supervisor.shared().signals.push(Signal::Notice(Box::new(notice)));
     }
 
     /// Waits for the outcome of the first incarnation numbered above

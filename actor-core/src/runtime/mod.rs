@@ -20,7 +20,7 @@ pub(crate) fn spawn<A: Actor>(
     options: SpawnOptions,
     parent: Option<Arc<dyn AnyActor>>,
 ) -> ActorRef<A> {
-    spawn_task_with(system, options, parent, move |ctx, receiver| run::run(actor, ctx, receiver))
+    spawn_task_with(system, options, parent, move |ctx| run::run(actor, ctx))
 }
 
 /// Spawns an actor whose incarnations come from `factory`, started and
@@ -32,8 +32,8 @@ pub(crate) fn spawn_supervised<A: Actor>(
     supervisor: Arc<dyn AnyActor>,
     link: Arc<crate::runtime::link::ChildLink>,
 ) -> ActorRef<A> {
-    spawn_task_with(system, options, Some(supervisor), move |ctx, receiver| {
-        supervised::run_supervised(factory, ctx, receiver, link)
+    spawn_task_with(system, options, Some(supervisor), move |ctx| {
+        supervised::run_supervised(factory, ctx, link)
     })
 }
 
@@ -41,30 +41,35 @@ fn spawn_task_with<A: Actor, F: std::future::Future<Output = ()> + Send + 'stati
     system: &ActorSystem,
     options: SpawnOptions,
     parent: Option<Arc<dyn AnyActor>>,
-    task: impl FnOnce(Context<A>, mailbox::MailboxReceiver<A>) -> F,
+    task: impl FnOnce(Context<A>) -> F,
 ) -> ActorRef<A> {
     let id = system.next_actor_id();
-    let type_name = std::any::type_name::<A>();
+    let type_name = std::any::type_name::<A>;
     let cell = Arc::new(ActorCell {
-        shared: ActorShared::new(id, options.name, type_name, system.clone(), parent.is_none()),
+        shared: ActorShared::new(
+            id,
+            options.name,
+            type_name,
+            system.clone(),
+            parent.as_ref().map(Arc::downgrade),
+        ),
         mailbox: mailbox::Mailbox::new(options.capacity.unwrap_or(A::MAILBOX)),
     });
-    let receiver = mailbox::MailboxReceiver::new();
     let actor_ref = ActorRef::from_cell(cell.clone());
     system.track(cell);
     let span = match &actor_ref.cell.shared.name {
         Some(name) => {
-            tracing::debug_span!("actor", %id, actor = short_type_name(type_name), name = &**name)
+            tracing::debug_span!("actor", %id, actor = short_type_name(type_name()), name = &**name)
         }
-        None => tracing::debug_span!("actor", %id, actor = short_type_name(type_name)),
+        None => tracing::debug_span!("actor", %id, actor = short_type_name(type_name())),
     };
-    let ctx = Context::new(actor_ref.clone(), parent);
+    let ctx = Context::new(actor_ref.clone());
     // An actor's span is entered on every poll; skip it when nobody
     // records spans at this level.
     if span.is_disabled() {
-        system.spawn_task(task(ctx, receiver));
+        system.spawn_task(task(ctx));
     } else {
-        system.spawn_task(task(ctx, receiver).instrument(span));
+        system.spawn_task(task(ctx).instrument(span));
     }
     actor_ref
 }

@@ -1,5 +1,6 @@
 //! The actor loop: start, serve signals and messages, stop.
 
+use std::any::Any;
 use std::future::{poll_fn, Future};
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
@@ -11,9 +12,9 @@ use pin_project_lite::pin_project;
 
 use crate::events::{ActorStarted, ActorStopped, EventSource};
 use crate::mailbox::signal::SignalLane;
-use crate::mailbox::{Envelope, MailboxReceiver};
+use crate::mailbox::Envelope;
 use crate::runtime::cell::{ActorCell, Command, Signal};
-use crate::{Actor, Context, StopReason, Terminated};
+use crate::{Actor, ActorError, Context, StopReason, Terminated};
 
 /// Runs one unsupervised actor from start to stop.
 ///
@@ -22,19 +23,16 @@ use crate::{Actor, Context, StopReason, Terminated};
 /// move its arguments into locals and store them twice in every actor's
 /// task.
 #[allow(clippy::manual_async_fn)] // keeps the arguments out of the task twice
-pub(crate) fn run<A: Actor>(
-    actor: A,
-    mut ctx: Context<A>,
-    mut mailbox: MailboxReceiver<A>,
-) -> impl Future<Output = ()> + Send {
+pub(crate) fn run<A: Actor>(mut actor: A, mut ctx: Context<A>) -> impl Future<Output = ()> + Send {
     async move {
-        let ended = incarnation(actor, &mut ctx, &mut mailbox, Closing::AfterServe, || {}).await;
+        let ended = incarnation(&mut actor, &mut ctx, Closing::AfterServe, || {}).await;
+        drop(actor);
         let reason = match ended {
             Ended::Stopped(reason) | Ended::Final(reason) => reason,
             Ended::Suspended => StopReason::Shutdown, // no supervisor sends this
         };
         let cell = ctx.myself().cell.clone();
-        finish(&cell, &mut ctx, &mut mailbox, reason);
+        finish(&cell, &mut ctx, reason);
     }
 }
 
@@ -59,22 +57,30 @@ pub(crate) enum Ended {
 }
 
 /// Runs one incarnation: `on_start`, messages and signals, then children
-/// and `on_stop`. `started` runs once `on_start` has succeeded.
+/// and `on_stop`. `started` runs once `on_start` has succeeded. The caller
+/// owns the actor (borrowed here, so it is stored once in the task) and
+/// drops it as soon as this returns.
 #[allow(clippy::manual_async_fn)] // keeps the arguments out of the task twice
 pub(crate) fn incarnation<'a, A: Actor>(
-    mut actor: A,
+    actor: &'a mut A,
     ctx: &'a mut Context<A>,
-    mailbox: &'a mut MailboxReceiver<A>,
     closing: Closing,
     started: impl FnOnce() + 'a,
 ) -> impl Future<Output = Ended> + 'a {
     async move {
         let cell = ctx.myself().cell.clone();
-        let lane = &cell.shared.signals;
 
-        let start = AssertUnwindSafe(Killable::new(actor.on_start(ctx), lane)).catch_unwind().await;
-        let (ended, was_started) = match start {
-            Ok(Some(Ok(()))) => {
+        let start =
+            AssertUnwindSafe(Killable::new(actor.on_start(ctx), &cell.shared.signals)).catch_unwind().await;
+        // Taken by value, so the outcome is not kept in the task while the
+        // actor serves.
+        let failed = start_failure(start);
+        let (ended, was_started) = match failed {
+            Some(ended) => (ended, false),
+            None => {
+                // Moved out (it is `None`), so it is not kept in the task
+                // while the actor serves.
+                drop(failed);
                 tracing::debug!("actor started");
                 started();
                 let shared = &cell.shared;
@@ -83,15 +89,9 @@ pub(crate) fn incarnation<'a, A: Actor>(
                     actor_type: shared.short_type(),
                     name: shared.name.clone(),
                 });
-                let served = AssertUnwindSafe(serve(&mut actor, ctx, mailbox, &cell)).catch_unwind().await;
+                let served = AssertUnwindSafe(serve(actor, ctx, &cell)).catch_unwind().await;
                 (served.unwrap_or_else(|panic| Ended::Stopped(panicked(panic, "handler"))), true)
             }
-            Ok(Some(Err(err))) => {
-                tracing::warn!(error = %err, "actor failed to start");
-                (Ended::Stopped(StopReason::StartFailed(err)), false)
-            }
-            Ok(None) => (Ended::Stopped(StopReason::Killed), false),
-            Err(panic) => (Ended::Stopped(panicked(panic, "on_start")), false),
         };
         let suspended = matches!(ended, Ended::Suspended);
         let (reason, final_stop) = match ended {
@@ -106,8 +106,7 @@ pub(crate) fn incarnation<'a, A: Actor>(
         }
         // Stopping runs once: boxed, so its futures do not enlarge every idle
         // actor's task.
-        let reason = Box::pin(wind_down(&mut actor, ctx, lane, reason, was_started)).await;
-        drop(actor);
+        let reason = Box::pin(wind_down(actor, ctx, &cell.shared.signals, reason, was_started)).await;
         if final_stop {
             Ended::Final(reason)
         } else if suspended && reason == StopReason::Shutdown {
@@ -115,6 +114,20 @@ pub(crate) fn incarnation<'a, A: Actor>(
         } else {
             Ended::Stopped(reason)
         }
+    }
+}
+
+/// How `on_start` ended: `None` if it succeeded, else how the incarnation
+/// ends.
+fn start_failure(start: Result<Option<Result<(), ActorError>>, Box<dyn Any + Send>>) -> Option<Ended> {
+    match start {
+        Ok(Some(Ok(()))) => None,
+        Ok(Some(Err(err))) => {
+            tracing::warn!(error = %err, "actor failed to start");
+            Some(Ended::Stopped(StopReason::StartFailed(err)))
+        }
+        Ok(None) => Some(Ended::Stopped(StopReason::Killed)),
+        Err(panic) => Some(Ended::Stopped(panicked(panic, "on_start"))),
     }
 }
 
@@ -181,34 +194,35 @@ enum Next<A: Actor> {
 pub(crate) fn serve<'a, A: Actor>(
     actor: &'a mut A,
     ctx: &'a mut Context<A>,
-    mailbox: &'a mut MailboxReceiver<A>,
     cell: &'a ActorCell<A>,
 ) -> impl Future<Output = Ended> + 'a {
     async move {
         // Event subscriptions live here, beside the mailbox; dropping them
-        // (when this returns or unwinds) unsubscribes.
-        let mut sources: Vec<Box<dyn EventSource<A>>> = Vec::new();
-        let mut events_first = false;
-        // A run of events from one subscription: its index and length so far.
-        let mut run: Option<(u32, u32)> = None;
+        // (when this returns or unwinds) unsubscribes. Boxed on the first
+        // subscription: most actors never subscribe.
+        let mut events: Option<Box<Events<A>>> = None;
         loop {
             // Checked first: `ctx.stop()` may come from `on_start` or the last
             // handler.
             if let Some(reason) = ctx.take_stop_request() {
                 return Ended::Stopped(reason);
             }
-            ctx.take_new_sources(&mut sources);
+            if ctx.has_new_sources() {
+                ctx.take_new_sources(&mut events.get_or_insert_with(Events::boxed).sources);
+            }
             // Events already taken from a subscription's buffer are handled in a
             // run (up to EVENT_RUN) while no signal is waiting: the mailbox
             // waits at most that many events, and polling is paid once a run.
-            let next = match run {
+            let next = match events.as_deref().and_then(|e| e.run) {
                 Some((index, length)) if length < EVENT_RUN && !cell.shared.signals.has_work() => {
                     Next::Event(index as usize)
                 }
                 _ => {
                     // A run ends here: the next event, if that is what comes,
                     // starts a new one.
-                    run = None;
+                    if let Some(events) = events.as_deref_mut() {
+                        events.run = None;
+                    }
                     poll_fn(|cx| {
                         if cell.shared.signals.has_work() {
                             return Poll::Ready(Next::Signals);
@@ -216,17 +230,21 @@ pub(crate) fn serve<'a, A: Actor>(
                         // Alternate which side goes first, so a busy mailbox
                         // cannot starve subscriptions, nor a busy topic the
                         // mailbox.
-                        events_first = !events_first && !sources.is_empty();
+                        let mut events = events.as_deref_mut().filter(|e| !e.sources.is_empty());
+                        let events_first = events.as_deref_mut().is_some_and(|e| {
+                            e.first = !e.first;
+                            e.first
+                        });
                         if events_first {
-                            if let Some(index) = poll_sources(&mut sources, cx) {
+                            if let Some(index) = events.as_deref_mut().and_then(|e| e.poll(cx)) {
                                 return Poll::Ready(Next::Event(index));
                             }
                         }
-                        if let Some(envelope) = mailbox.try_recv(&cell.mailbox) {
+                        if let Some(envelope) = ctx.next_message() {
                             return Poll::Ready(Next::Message(envelope));
                         }
-                        if !events_first && !sources.is_empty() {
-                            if let Some(index) = poll_sources(&mut sources, cx) {
+                        if !events_first {
+                            if let Some(index) = events.and_then(|e| e.poll(cx)) {
                                 return Poll::Ready(Next::Event(index));
                             }
                         }
@@ -236,7 +254,7 @@ pub(crate) fn serve<'a, A: Actor>(
                         cell.shared.signals.register(cx.waker());
                         if cell.shared.signals.has_work() {
                             Poll::Ready(Next::Signals)
-                        } else if let Some(envelope) = mailbox.try_recv(&cell.mailbox) {
+                        } else if let Some(envelope) = ctx.next_message() {
                             Poll::Ready(Next::Message(envelope))
                         } else {
                             Poll::Pending
@@ -248,26 +266,35 @@ pub(crate) fn serve<'a, A: Actor>(
 
             // One await point for every handler, message or event, so the
             // actor's task stores one handler future, not one per kind.
-            let handling = match next {
+            // `{ next }` moves it into a temporary, so it is not kept beside
+            // the running handler (a plain `match next` costs the task 24
+            // bytes, enough to take it past tokio's 384-byte step).
+            #[allow(clippy::blocks_in_conditions)]
+            let handling = match { next } {
                 Next::Message(envelope) => {
-                    run = None;
+                    if let Some(events) = events.as_deref_mut() {
+                        events.run = None;
+                    }
                     envelope.deliver(actor, ctx)
                 }
                 Next::Event(index) => {
-                    let length = run.map_or(0, |(_, n)| n);
-                    match sources[index].deliver(actor, ctx) {
+                    let Some(events) = events.as_deref_mut() else { continue };
+                    let length = events.run.map_or(0, |(_, n)| n);
+                    match events.sources[index].deliver(actor, ctx) {
                         Some(handling) => {
-                            run = Some((index as u32, length + 1));
+                            events.run = Some((index as u32, length + 1));
                             handling
                         }
                         None => {
-                            run = None;
+                            events.run = None;
                             continue;
                         }
                     }
                 }
                 Next::Signals => {
-                    run = None;
+                    if let Some(events) = events.as_deref_mut() {
+                        events.run = None;
+                    }
                     // Signals are rare: boxed, to keep the hook futures out of
                     // every idle actor's task.
                     if let Some(ended) = Box::pin(handle_signals(actor, ctx, &cell.shared.signals)).await {
@@ -314,13 +341,13 @@ async fn handle_signals<A: Actor>(
             Signal::Terminated(notice) => {
                 if exit.is_none()
                     && ctx.accept_terminated(notice.id)
-                    && Killable::new(actor.on_terminated(ctx, notice), lane).await.is_none()
+                    && Killable::new(actor.on_terminated(ctx, *notice), lane).await.is_none()
                 {
                     exit = Some(Ended::Stopped(StopReason::Killed));
                 }
             }
             Signal::Notice(notice) => {
-                if exit.is_none() && Killable::new(actor.__supervision(ctx, notice), lane).await.is_none() {
+                if exit.is_none() && Killable::new(actor.__supervision(ctx, *notice), lane).await.is_none() {
                     exit = Some(Ended::Stopped(StopReason::Killed));
                 }
             }
@@ -334,23 +361,35 @@ async fn handle_signals<A: Actor>(
     exit
 }
 
-/// The index of a subscription with an event ready; ended subscriptions
-/// (the system shut down) are dropped on the way.
-fn poll_sources<A: Actor>(
-    sources: &mut Vec<Box<dyn EventSource<A>>>,
-    cx: &mut TaskContext<'_>,
-) -> Option<usize> {
-    let mut index = 0;
-    while index < sources.len() {
-        match sources[index].poll_ready(cx) {
-            Poll::Ready(true) => return Some(index),
-            Poll::Ready(false) => {
-                sources.swap_remove(index);
-            }
-            Poll::Pending => index += 1,
-        }
+/// The event subscriptions of a running incarnation.
+struct Events<A: Actor> {
+    sources: Vec<Box<dyn EventSource<A>>>,
+    /// Whether the last poll looked at the events before the mailbox.
+    first: bool,
+    /// A run of events from one subscription: its index and length so far.
+    run: Option<(u32, u32)>,
+}
+
+impl<A: Actor> Events<A> {
+    fn boxed() -> Box<Self> {
+        Box::new(Events { sources: Vec::new(), first: false, run: None })
     }
-    None
+
+    /// The index of a subscription with an event ready; ended
+    /// subscriptions (the system shut down) are dropped on the way.
+    fn poll(&mut self, cx: &mut TaskContext<'_>) -> Option<usize> {
+        let mut index = 0;
+        while index < self.sources.len() {
+            match self.sources[index].poll_ready(cx) {
+                Poll::Ready(true) => return Some(index),
+                Poll::Ready(false) => {
+                    self.sources.swap_remove(index);
+                }
+                Poll::Pending => index += 1,
+            }
+        }
+        None
+    }
 }
 
 /// Stops the children newest first, waiting for each; kills them all if
@@ -381,14 +420,9 @@ pub(crate) async fn stop_children<A: Actor>(ctx: &mut Context<A>, kill: bool, la
 }
 
 /// Dead letters, stop reason, watchers, parent, system table.
-pub(crate) fn finish<A: Actor>(
-    cell: &Arc<ActorCell<A>>,
-    ctx: &mut Context<A>,
-    mailbox: &mut MailboxReceiver<A>,
-    reason: StopReason,
-) {
+pub(crate) fn finish<A: Actor>(cell: &Arc<ActorCell<A>>, ctx: &mut Context<A>, reason: StopReason) {
     let shared = &cell.shared;
-    drain_dead_letters(cell, mailbox);
+    drain_dead_letters(cell, ctx);
     shared.system.untrack(shared);
     if shared.set_stopped(reason.clone()) {
         shared.system.registry().remove_actor(shared.id);
@@ -402,9 +436,9 @@ pub(crate) fn finish<A: Actor>(
     }
     for watcher in ctx.take_watchers() {
         let notice = Terminated { id: shared.id, reason: reason.clone() };
-        let _ = watcher.shared().signals.push(Signal::Terminated(notice));
+        let _ = watcher.shared().signals.push(Signal::Terminated(Box::new(notice)));
     }
-    if let Some(parent) = ctx.parent() {
+    if let Some(parent) = shared.parent() {
         let _ = parent.shared().signals.push(Signal::ChildStopped(shared.id));
     }
     shared.system.events().actor_stopped(|| ActorStopped { id: shared.id, reason: reason.clone() });
@@ -417,8 +451,8 @@ pub(crate) fn finish<A: Actor>(
 /// Turns every message still queued into a dead letter. The mailbox is
 /// closed by now, and a push checks that under the queue's lock, so what is
 /// in the queue is all there will ever be.
-fn drain_dead_letters<A: Actor>(cell: &ActorCell<A>, mailbox: &mut MailboxReceiver<A>) {
-    while let Some(envelope) = mailbox.try_recv(&cell.mailbox) {
+fn drain_dead_letters<A: Actor>(cell: &ActorCell<A>, ctx: &mut Context<A>) {
+    while let Some(envelope) = ctx.next_message() {
         cell.shared.dead_letter(envelope.message_type());
     }
 }

@@ -6,7 +6,6 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::task::Poll;
 
-use crate::mailbox::MailboxReceiver;
 use crate::runtime::cell::{Command, Signal};
 use crate::runtime::link::{ChildLink, Phase};
 use crate::runtime::run::{finish, incarnation, panicked, Closing, Ended};
@@ -16,64 +15,69 @@ use crate::{Actor, Context, StopReason};
 pub(crate) type Factory<A> = Arc<dyn Fn() -> A + Send + Sync>;
 
 /// Runs incarnations until the supervisor stops the actor for good.
-pub(crate) async fn run_supervised<A: Actor>(
+#[allow(clippy::manual_async_fn)] // keeps the arguments out of the task twice
+pub(crate) fn run_supervised<A: Actor>(
     factory: Factory<A>,
     mut ctx: Context<A>,
-    mut mailbox: MailboxReceiver<A>,
     link: Arc<ChildLink>,
-) {
-    let cell = ctx.myself().cell.clone();
-    let lane = &cell.shared.signals;
-    let mut number = 0;
-    loop {
-        number += 1;
-        lane.clear_kill();
-        link.set(Phase::Starting);
-        let ran = std::sync::atomic::AtomicBool::new(false);
-        let ended = match std::panic::catch_unwind(AssertUnwindSafe(|| factory())) {
-            Ok(actor) => {
-                let running = || {
-                    ran.store(true, std::sync::atomic::Ordering::Relaxed);
-                    link.set(Phase::Running(number));
-                };
-                incarnation(actor, &mut ctx, &mut mailbox, Closing::OnFinalStop, running).await
-            }
-            Err(panic) => Ended::Stopped(panicked(panic, "factory")),
-        };
-        let reason = match ended {
-            Ended::Final(reason) => {
-                finish(&cell, &mut ctx, &mut mailbox, reason);
-                link.set(Phase::Final);
-                return;
-            }
-            Ended::Suspended => {
-                link.set(Phase::Down { number, reason: StopReason::Shutdown, started: true });
-                None
-            }
-            Ended::Stopped(reason) => {
-                let started = ran.load(std::sync::atomic::Ordering::Relaxed);
-                link.set(Phase::Down { number, reason: reason.clone(), started });
-                // A failed start is seen by the supervisor that asked for
-                // it; only a running incarnation's end is news.
-                if started {
-                    link.tell_supervisor(cell.shared.id, number);
+) -> impl std::future::Future<Output = ()> + Send {
+    async move {
+        let cell = ctx.myself().cell.clone();
+        let lane = &cell.shared.signals;
+        let mut number = 0;
+        loop {
+            number += 1;
+            lane.clear_kill();
+            link.set(Phase::Starting);
+            let ran = std::sync::atomic::AtomicBool::new(false);
+            let ended = match std::panic::catch_unwind(AssertUnwindSafe(|| factory())) {
+                Ok(mut actor) => {
+                    let running = || {
+                        ran.store(true, std::sync::atomic::Ordering::Relaxed);
+                        link.set(Phase::Running(number));
+                    };
+                    let ended = incarnation(&mut actor, &mut ctx, Closing::OnFinalStop, running).await;
+                    // Dropped before the supervisor hears of the end.
+                    drop(actor);
+                    ended
                 }
-                Some(reason)
+                Err(panic) => Ended::Stopped(panicked(panic, "factory")),
+            };
+            let reason = match ended {
+                Ended::Final(reason) => {
+                    finish(&cell, &mut ctx, reason);
+                    link.set(Phase::Final);
+                    return;
+                }
+                Ended::Suspended => {
+                    link.set(Phase::Down { number, reason: StopReason::Shutdown, started: true });
+                    None
+                }
+                Ended::Stopped(reason) => {
+                    let started = ran.load(std::sync::atomic::Ordering::Relaxed);
+                    link.set(Phase::Down { number, reason: reason.clone(), started });
+                    // A failed start is seen by the supervisor that asked for
+                    // it; only a running incarnation's end is news.
+                    if started {
+                        link.tell_supervisor(cell.shared.id, number);
+                    }
+                    Some(reason)
+                }
+            };
+            ctx.reset_for_restart();
+            match wait_for_command(&mut ctx).await {
+                Command::Start => continue,
+                Command::Stop(final_reason) => {
+                    cell.mailbox.close();
+                    // A child that stopped on its own keeps its own reason
+                    // (normal or not) as the one watchers see.
+                    let reason = reason.unwrap_or(final_reason);
+                    finish(&cell, &mut ctx, reason);
+                    link.set(Phase::Final);
+                    return;
+                }
+                Command::Suspend => unreachable!("wait_for_command answers Suspend itself"),
             }
-        };
-        ctx.reset_for_restart();
-        match wait_for_command(&mut ctx).await {
-            Command::Start => continue,
-            Command::Stop(final_reason) => {
-                cell.mailbox.close();
-                // A child that stopped on its own keeps its own reason
-                // (normal or not) as the one watchers see.
-                let reason = reason.unwrap_or(final_reason);
-                finish(&cell, &mut ctx, &mut mailbox, reason);
-                link.set(Phase::Final);
-                return;
-            }
-            Command::Suspend => unreachable!("wait_for_command answers Suspend itself"),
         }
     }
 }

@@ -191,7 +191,7 @@ impl Supervisor {
         ctx.spawn_tied(async move {
             tokio::time::sleep(delay).await;
             let notice = Notice(NoticeKind::RestartDue { child: id });
-            let _ = me.cell.shared.signals.push(Signal::Notice(notice));
+            let _ = me.cell.shared.signals.push(Signal::Notice(Box::new(notice)));
         });
         true
     }
