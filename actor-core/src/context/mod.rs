@@ -294,6 +294,12 @@ impl<A: Actor> Context<A> {
         }
     }
 
+    /// Whether a message is queued (it is then in the actor's batch, and
+    /// `next_message` returns it without locking).
+    pub(crate) fn has_message(&mut self) -> bool {
+        self.inbox.ready(&self.myself.cell.mailbox)
+    }
+
     /// The next queued message, if any.
     pub(crate) fn next_message(&mut self) -> Option<crate::mailbox::Envelope<A>> {
         self.inbox.try_recv(&self.myself.cell.mailbox)

@@ -122,6 +122,12 @@ impl<A: Actor> MailboxReceiver<A> {
 
     /// The next message, if one is queued. The actor registers its waker
     /// on its signal lane, which senders wake too.
+    /// Whether a message is queued; it is then in the batch, for
+    /// `try_recv` to take without locking.
+    pub(crate) fn ready(&mut self, mailbox: &Mailbox<A>) -> bool {
+        self.batch.ready(&mailbox.queue)
+    }
+
     pub(crate) fn try_recv(&mut self, mailbox: &Mailbox<A>) -> Option<Envelope<A>> {
         self.batch.try_pop(&mailbox.queue)
     }

@@ -198,9 +198,15 @@ impl<T> Batch<T> {
         Batch { items: VecDeque::new() }
     }
 
+    /// Whether an item is ready: in this batch, or swapped in from the
+    /// queue now.
+    pub(crate) fn ready(&mut self, queue: &Queue<T>) -> bool {
+        !self.items.is_empty() || queue.refill(self)
+    }
+
     /// The next item, swapping in a new batch when this one is empty.
     pub(crate) fn try_pop(&mut self, queue: &Queue<T>) -> Option<T> {
-        if self.items.is_empty() && !queue.refill(self) {
+        if !self.ready(queue) {
             return None;
         }
         let item = self.items.pop_front();

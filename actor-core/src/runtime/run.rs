@@ -12,7 +12,6 @@ use pin_project_lite::pin_project;
 
 use crate::events::{ActorStarted, ActorStopped, EventSource};
 use crate::mailbox::signal::SignalLane;
-use crate::mailbox::Envelope;
 use crate::runtime::cell::{ActorCell, Command, Signal};
 use crate::{Actor, ActorError, Context, StopReason, Terminated};
 
@@ -182,9 +181,13 @@ pub(crate) fn panicked(panic: Box<dyn std::any::Any + Send>, place: &str) -> Sto
 /// Most events handled in one run before the mailbox gets a turn.
 const EVENT_RUN: u32 = 32;
 
-enum Next<A: Actor> {
+/// What the loop handles next. `Copy`, and holding no message: the
+/// generator then keeps nothing of it beside the running handler.
+#[derive(Clone, Copy)]
+enum Next {
     Signals,
-    Message(Envelope<A>),
+    /// A message is in the actor's batch.
+    Message,
     /// The event source at this index has an event ready.
     Event(usize),
 }
@@ -240,8 +243,8 @@ pub(crate) fn serve<'a, A: Actor>(
                                 return Poll::Ready(Next::Event(index));
                             }
                         }
-                        if let Some(envelope) = ctx.next_message() {
-                            return Poll::Ready(Next::Message(envelope));
+                        if ctx.has_message() {
+                            return Poll::Ready(Next::Message);
                         }
                         if !events_first {
                             if let Some(index) = events.and_then(|e| e.poll(cx)) {
@@ -254,8 +257,8 @@ pub(crate) fn serve<'a, A: Actor>(
                         cell.shared.signals.register(cx.waker());
                         if cell.shared.signals.has_work() {
                             Poll::Ready(Next::Signals)
-                        } else if let Some(envelope) = ctx.next_message() {
-                            Poll::Ready(Next::Message(envelope))
+                        } else if ctx.has_message() {
+                            Poll::Ready(Next::Message)
                         } else {
                             Poll::Pending
                         }
@@ -266,15 +269,12 @@ pub(crate) fn serve<'a, A: Actor>(
 
             // One await point for every handler, message or event, so the
             // actor's task stores one handler future, not one per kind.
-            // `{ next }` moves it into a temporary, so it is not kept beside
-            // the running handler (a plain `match next` costs the task 24
-            // bytes, enough to take it past tokio's 384-byte step).
-            #[allow(clippy::blocks_in_conditions)]
-            let handling = match { next } {
-                Next::Message(envelope) => {
+            let handling = match next {
+                Next::Message => {
                     if let Some(events) = events.as_deref_mut() {
                         events.run = None;
                     }
+                    let Some(envelope) = ctx.next_message() else { continue };
                     envelope.deliver(actor, ctx)
                 }
                 Next::Event(index) => {
