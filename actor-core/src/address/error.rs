@@ -52,6 +52,15 @@ impl<M> SendError<M> {
     }
 }
 
+impl<M> From<crate::mailbox::Refused<M>> for SendError<M> {
+    fn from(refused: crate::mailbox::Refused<M>) -> Self {
+        match refused {
+            crate::mailbox::Refused::Full(msg) => SendError::Full(msg),
+            crate::mailbox::Refused::Closed(msg) => SendError::Closed(msg),
+        }
+    }
+}
+
 impl<M> fmt::Debug for SendError<M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

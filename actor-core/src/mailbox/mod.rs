@@ -9,11 +9,11 @@ pub(crate) mod envelope;
 mod queue;
 pub(crate) mod signal;
 
+pub(crate) use queue::Refused;
 use queue::{Batch, Queue};
 
 use crate::loom::AtomicWaker;
 
-use crate::address::SendError;
 use crate::Actor;
 pub(crate) use envelope::Envelope;
 
@@ -90,7 +90,7 @@ impl<A: Actor> Mailbox<A> {
         msg: M,
         wrap: impl FnOnce(M) -> Envelope<A>,
         receiver: &AtomicWaker,
-    ) -> Result<(), SendError<M>> {
+    ) -> Result<(), Refused<M>> {
         self.queue.try_push(msg, wrap, |envelope| envelope.into_message(), receiver)
     }
 
@@ -100,7 +100,7 @@ impl<A: Actor> Mailbox<A> {
         msg: M,
         wrap: impl FnOnce(M) -> Envelope<A>,
         receiver: &AtomicWaker,
-    ) -> Result<(), SendError<M>> {
+    ) -> Result<(), Refused<M>> {
         self.queue.push(msg, wrap, |envelope| envelope.into_message(), receiver).await
     }
 

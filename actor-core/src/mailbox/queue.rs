@@ -21,7 +21,6 @@ use std::collections::VecDeque;
 
 use tokio::sync::Notify;
 
-use crate::address::SendError;
 use crate::loom::{AtomicUsize, AtomicWaker, Mutex, Ordering};
 
 /// Set in the length word once the queue is closed.
@@ -29,6 +28,16 @@ const CLOSED: usize = 1 << (usize::BITS - 1);
 
 /// The capacity used for an unbounded queue: never reached.
 pub(crate) const UNBOUNDED: usize = CLOSED >> 1;
+
+/// A push the queue did not take, with the message handed back. The
+/// address layer turns it into `SendError`.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Refused<M> {
+    /// No free slot.
+    Full(M),
+    /// The queue is closed.
+    Closed(M),
+}
 
 /// The shared half: owned by the actor's cell, used by every sender.
 pub(crate) struct Queue<T> {
@@ -118,13 +127,11 @@ impl<T> Queue<T> {
         wrap: impl FnOnce(M) -> T,
         unwrap: impl FnOnce(T) -> M,
         receiver: &AtomicWaker,
-    ) -> Result<(), SendError<M>> {
+    ) -> Result<(), Refused<M>> {
         match self.reserve() {
-            Ok(()) => {
-                self.push_reserved(wrap(msg), receiver).map_err(|value| SendError::Closed(unwrap(value)))
-            }
-            Err(true) => Err(SendError::Closed(msg)),
-            Err(false) => Err(SendError::Full(msg)),
+            Ok(()) => self.push_reserved(wrap(msg), receiver).map_err(|value| Refused::Closed(unwrap(value))),
+            Err(true) => Err(Refused::Closed(msg)),
+            Err(false) => Err(Refused::Full(msg)),
         }
     }
 
@@ -136,7 +143,7 @@ impl<T> Queue<T> {
         wrap: impl FnOnce(M) -> T,
         unwrap: impl FnOnce(T) -> M,
         receiver: &AtomicWaker,
-    ) -> Result<(), SendError<M>> {
+    ) -> Result<(), Refused<M>> {
         loop {
             let notified = self.space.notified();
             let mut notified = std::pin::pin!(notified);
@@ -147,9 +154,9 @@ impl<T> Queue<T> {
                 Ok(()) => {
                     return self
                         .push_reserved(wrap(msg), receiver)
-                        .map_err(|value| SendError::Closed(unwrap(value)))
+                        .map_err(|value| Refused::Closed(unwrap(value)))
                 }
-                Err(true) => return Err(SendError::Closed(msg)),
+                Err(true) => return Err(Refused::Closed(msg)),
                 Err(false) => {}
             }
             notified.await;
@@ -245,11 +252,11 @@ impl TestMailbox {
         TestMailbox { queue: Queue::new(capacity), waker: AtomicWaker::new() }
     }
 
-    fn try_push(&self, value: u32) -> Result<(), SendError<u32>> {
+    fn try_push(&self, value: u32) -> Result<(), Refused<u32>> {
         self.queue.try_push(value, |v| v, |v| v, &self.waker)
     }
 
-    async fn push(&self, value: u32) -> Result<(), SendError<u32>> {
+    async fn push(&self, value: u32) -> Result<(), Refused<u32>> {
         self.queue.push(value, |v| v, |v| v, &self.waker).await
     }
 
@@ -338,8 +345,8 @@ mod loom_tests {
                     loop {
                         match queue.try_push(2) {
                             Ok(()) => return,
-                            Err(SendError::Full(_)) => loom::thread::yield_now(),
-                            Err(SendError::Closed(_)) => unreachable!(),
+                            Err(Refused::Full(_)) => loom::thread::yield_now(),
+                            Err(Refused::Closed(_)) => unreachable!(),
                         }
                     }
                 })
@@ -359,7 +366,7 @@ mod tests {
     use futures_util::FutureExt;
     use std::future::poll_fn;
 
-    fn push(queue: &TestMailbox, value: u32) -> Result<(), SendError<u32>> {
+    fn push(queue: &TestMailbox, value: u32) -> Result<(), Refused<u32>> {
         queue.try_push(value)
     }
 
@@ -374,7 +381,7 @@ mod tests {
             v
         };
         let refused = queue.queue.try_push(3, wrap, |v| v, &queue.waker);
-        assert!(matches!(refused, Err(SendError::Full(3))));
+        assert!(matches!(refused, Err(Refused::Full(3))));
         assert!(!wrapped, "a refused message is never wrapped");
         assert_eq!(queue.len(), 2);
     }
@@ -399,8 +406,8 @@ mod tests {
         let queue = TestMailbox::new(8);
         push(&queue, 1).unwrap();
         queue.close();
-        assert!(matches!(push(&queue, 2), Err(SendError::Closed(2))));
-        assert!(matches!(queue.push(3,).now_or_never(), Some(Err(SendError::Closed(3)))));
+        assert!(matches!(push(&queue, 2), Err(Refused::Closed(2))));
+        assert!(matches!(queue.push(3).now_or_never(), Some(Err(Refused::Closed(3)))));
         let mut batch = Batch::new();
         assert_eq!(batch.try_pop(&queue.queue), Some(1));
         assert_eq!(batch.try_pop(&queue.queue), None);
@@ -463,7 +470,7 @@ mod tests {
         let mut refused = Vec::new();
         for sender in senders {
             match sender.await.unwrap() {
-                Err(SendError::Closed(n)) => refused.push(n),
+                Err(Refused::Closed(n)) => refused.push(n),
                 other => panic!("expected Closed, got {other:?}"),
             }
         }

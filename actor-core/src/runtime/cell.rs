@@ -239,7 +239,7 @@ impl<A: Actor> ActorCell<A> {
         msg: M,
         wrap: impl FnOnce(M) -> crate::mailbox::Envelope<A>,
     ) -> Result<(), SendError<M>> {
-        self.mailbox.try_send(msg, wrap, self.shared.signals.waker())
+        self.mailbox.try_send(msg, wrap, self.shared.signals.waker()).map_err(SendError::from)
     }
 
     /// Queues a message, waiting for space, waking the actor.
@@ -248,7 +248,7 @@ impl<A: Actor> ActorCell<A> {
         msg: M,
         wrap: impl FnOnce(M) -> crate::mailbox::Envelope<A>,
     ) -> Result<(), SendError<M>> {
-        self.mailbox.send(msg, wrap, self.shared.signals.waker()).await
+        self.mailbox.send(msg, wrap, self.shared.signals.waker()).await.map_err(SendError::from)
     }
 
     /// Reports a refused send of `M`: a dead letter when the actor is gone.
