@@ -58,3 +58,13 @@ mod imp {
 }
 
 pub(crate) use imp::*;
+
+/// Runs a loom model over every interleaving with up to three preemptions:
+/// enough for the two- and three-thread races modelled here, and bounded
+/// in time (the unbounded two-pusher model ran over 15 minutes).
+#[cfg(all(test, actor_loom))]
+pub(crate) fn model(f: impl Fn() + Sync + Send + 'static) {
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(3);
+    builder.check(f);
+}

@@ -98,7 +98,7 @@ impl<A: Actor> Mailbox<A> {
     pub(crate) async fn send<M: Send + 'static>(
         &self,
         msg: M,
-        wrap: impl FnOnce(M) -> Envelope<A>,
+        wrap: impl Fn(M) -> Envelope<A>,
         receiver: &AtomicWaker,
     ) -> Result<(), Refused<M>> {
         self.queue.push(msg, wrap, |envelope| envelope.into_message(), receiver).await

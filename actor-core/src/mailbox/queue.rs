@@ -139,9 +139,9 @@ impl<T> Queue<T> {
     /// Cancel safe: dropped before it completes, nothing was queued.
     pub(crate) async fn push<M>(
         &self,
-        msg: M,
-        wrap: impl FnOnce(M) -> T,
-        unwrap: impl FnOnce(T) -> M,
+        mut msg: M,
+        wrap: impl Fn(M) -> T,
+        unwrap: impl Fn(T) -> M,
         receiver: &AtomicWaker,
     ) -> Result<(), Refused<M>> {
         loop {
@@ -150,14 +150,9 @@ impl<T> Queue<T> {
             let _waiting = Waiting::register(&self.waiting);
             // Registered before this check: a slot freed after it wakes us.
             notified.as_mut().enable();
-            match self.reserve() {
-                Ok(()) => {
-                    return self
-                        .push_reserved(wrap(msg), receiver)
-                        .map_err(|value| Refused::Closed(unwrap(value)))
-                }
-                Err(true) => return Err(Refused::Closed(msg)),
-                Err(false) => {}
+            match self.try_push(msg, &wrap, &unwrap, receiver) {
+                Err(Refused::Full(refused)) => msg = refused,
+                done => return done,
             }
             notified.await;
         }
@@ -289,11 +284,7 @@ mod loom_tests {
     use loom::sync::Arc;
     use std::future::poll_fn;
 
-    fn model(f: impl Fn() + Sync + Send + 'static) {
-        let mut builder = loom::model::Builder::new();
-        builder.preemption_bound = Some(3);
-        builder.check(f);
-    }
+    use crate::loom::model;
 
     fn pusher(queue: &Arc<TestMailbox>, value: u32) -> loom::thread::JoinHandle<bool> {
         let queue = queue.clone();

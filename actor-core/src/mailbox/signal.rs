@@ -134,13 +134,7 @@ mod loom_tests {
     use std::future::poll_fn;
     use std::task::Poll;
 
-    /// Explores every interleaving with up to three preemptions: enough for
-    /// these two- and three-thread races, and bounded in time.
-    fn model(f: impl Fn() + Sync + Send + 'static) {
-        let mut builder = loom::model::Builder::new();
-        builder.preemption_bound = Some(3);
-        builder.check(f);
-    }
+    use crate::loom::model;
 
     /// Waits the way the actor loop does: flag check, register, re-check.
     async fn wait_for_work(lane: &SignalLane<u32>) {

@@ -246,7 +246,7 @@ impl<A: Actor> ActorCell<A> {
     pub(crate) async fn send<M: Send + 'static>(
         &self,
         msg: M,
-        wrap: impl FnOnce(M) -> crate::mailbox::Envelope<A>,
+        wrap: impl Fn(M) -> crate::mailbox::Envelope<A>,
     ) -> Result<(), SendError<M>> {
         self.mailbox.send(msg, wrap, self.shared.signals.waker()).await.map_err(SendError::from)
     }

@@ -270,10 +270,9 @@ pub(crate) fn serve<'a, A: Actor>(
             // One await point for every handler, message or event, so the
             // actor's task stores one handler future, not one per kind.
             let handling = match next {
+                // A message or signals come only from the poll above, which
+                // has already ended any event run.
                 Next::Message => {
-                    if let Some(events) = events.as_deref_mut() {
-                        events.run = None;
-                    }
                     let Some(envelope) = ctx.next_message() else { continue };
                     envelope.deliver(actor, ctx)
                 }
@@ -292,9 +291,6 @@ pub(crate) fn serve<'a, A: Actor>(
                     }
                 }
                 Next::Signals => {
-                    if let Some(events) = events.as_deref_mut() {
-                        events.run = None;
-                    }
                     // Signals are rare: boxed, to keep the hook futures out of
                     // every idle actor's task.
                     if let Some(ended) = Box::pin(handle_signals(actor, ctx, &cell.shared.signals)).await {
