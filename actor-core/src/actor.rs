@@ -62,18 +62,6 @@ pub trait Actor: Send + Sized + 'static {
         let _ = (ctx, terminated);
         async {}
     }
-
-    /// Internal: how a supervisor hears about its children. Not for users;
-    /// only [`Supervisor`](crate::supervision::Supervisor) overrides it.
-    #[doc(hidden)]
-    fn __supervision(
-        &mut self,
-        ctx: &mut Context<Self>,
-        notice: crate::runtime::link::Notice,
-    ) -> impl Future<Output = ()> + Send {
-        let _ = (ctx, notice);
-        async {}
-    }
 }
 
 /// Notice that a watched actor has stopped, given to

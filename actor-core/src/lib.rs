@@ -59,9 +59,26 @@
 #![deny(missing_docs)]
 #![doc(test(attr(deny(warnings), allow(dead_code))))]
 
+// Layers, bottom up; a module imports only from the layers below it (see
+// docs/ARCHITECTURE.md, "Layers"):
+//   id, loom, reply               identities, sync primitives, deferred replies
+//   mailbox                       the two lanes as plain data structures
+//   actor, message                the user's traits and stop reasons
+//   endpoint                      what every handle points at (the `dev` seam)
+//   envelope                      a message erased for an actor's mailbox
+//   events                        the event stream
+//   registry, system              names; what a system is (table, events)
+//   cell                          the local actor: an endpoint with two lanes
+//   address                       ActorRef, WeakActorRef, Recipient, asks, typed names
+//   context                       what a handler can do
+//   runtime                       the runner and spawning
+//   supervision                   supervisors and their children
 mod actor;
 mod address;
+mod cell;
 mod context;
+mod endpoint;
+mod envelope;
 pub mod events;
 mod id;
 mod loom;
@@ -72,6 +89,7 @@ mod reply;
 mod runtime;
 mod system;
 
+pub mod dev;
 pub mod guide;
 pub mod supervision;
 
@@ -82,9 +100,11 @@ pub mod __private;
 #[doc(inline)]
 pub use actor::{Actor, ActorError, StopReason, Terminated};
 #[doc(inline)]
-pub use address::{ActorRef, AskError, AskFuture, AskRequest, Recipient, SendError, WeakActorRef};
+pub use address::{ActorRef, AskFuture, AskRequest, Recipient, WeakActorRef};
 #[doc(inline)]
 pub use context::{Context, TaskHandle};
+#[doc(inline)]
+pub use endpoint::{AskError, SendError};
 #[doc(inline)]
 pub use events::{Event, EventStream};
 #[doc(inline)]

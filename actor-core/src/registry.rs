@@ -1,12 +1,13 @@
-//! Per-system names for actors.
+//! Per-system names for actors: the store, and its errors. The typed
+//! `register` and `lookup` on `ActorSystem` live with the addresses.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use parking_lot::RwLock;
 
-use crate::runtime::cell::AnyActor;
-use crate::ActorId;
+use crate::endpoint::Endpoint;
+use crate::id::ActorId;
 
 /// Why [`ActorSystem::register`](crate::ActorSystem::register) refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -44,29 +45,39 @@ pub enum LookupError {
     },
 }
 
+/// Names to endpoints. A stopped actor's names are removed when it stops
+/// (local actors) or treated as absent (any endpoint that is not alive).
 #[derive(Default)]
 pub(crate) struct Registry {
-    names: RwLock<HashMap<String, Arc<dyn AnyActor>>>,
+    names: RwLock<HashMap<String, Arc<dyn Endpoint>>>,
 }
 
 impl Registry {
-    pub(crate) fn register(&self, name: String, actor: Arc<dyn AnyActor>) -> Result<(), RegisterError> {
+    /// Registers `actor` under `name`. `mark` runs under the registry's
+    /// lock and returns whether the actor is still alive (a local cell
+    /// records there that it must clean its names up when it stops).
+    pub(crate) fn register(
+        &self,
+        name: String,
+        actor: Arc<dyn Endpoint>,
+        mark: impl FnOnce() -> bool,
+    ) -> Result<(), RegisterError> {
         let mut names = self.names.write();
         if let Some(holder) = names.get(&name) {
-            if holder.shared().is_alive() {
-                return Err(RegisterError::NameTaken { name, holder: holder.shared().id });
+            if holder.is_alive() {
+                return Err(RegisterError::NameTaken { name, holder: holder.id() });
             }
         }
-        if !actor.shared().mark_registered() {
-            return Err(RegisterError::Stopped(actor.shared().id));
+        if !mark() {
+            return Err(RegisterError::Stopped(actor.id()));
         }
         names.insert(name, actor);
         Ok(())
     }
 
-    pub(crate) fn lookup(&self, name: &str) -> Result<Arc<dyn AnyActor>, crate::LookupError> {
+    pub(crate) fn lookup(&self, name: &str) -> Result<Arc<dyn Endpoint>, LookupError> {
         match self.names.read().get(name) {
-            Some(actor) if actor.shared().is_alive() => Ok(actor.clone()),
+            Some(actor) if actor.is_alive() => Ok(actor.clone()),
             _ => Err(LookupError::NotFound(name.to_owned())),
         }
     }
@@ -77,6 +88,6 @@ impl Registry {
 
     /// Drops every name of a stopped actor.
     pub(crate) fn remove_actor(&self, id: ActorId) {
-        self.names.write().retain(|_, actor| actor.shared().id != id);
+        self.names.write().retain(|_, actor| actor.id() != id);
     }
 }

@@ -1,18 +1,24 @@
-//! `ActorSystem`: the handle that owns actors, their registry and (soon)
-//! the event stream. No globals: systems are independent of each other.
+//! `ActorSystem`: the handle that owns a group of actors: their table, the
+//! registry of names, the event stream and the node identity. No globals:
+//! systems are independent of each other.
+//!
+//! This module holds what a system *is*; spawning (which needs the actor
+//! runner) is added by [`runtime`](crate::runtime), and typed lookups (which
+//! need addresses) by the address layer.
 
 use std::fmt;
-use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
 use tokio::sync::Notify;
 
+use crate::endpoint::{Endpoint, Signal};
 use crate::events::{DeadLetter, EventStream};
-use crate::registry::{LookupError, RegisterError, Registry};
-use crate::runtime::cell::{ActorCell, ActorShared, AnyActor};
-use crate::{runtime, Actor, ActorId, ActorRef, MailboxCapacity, NodeId, StopReason};
+use crate::id::{ActorId, NodeId};
+use crate::mailbox::MailboxCapacity;
+use crate::registry::Registry;
+use crate::StopReason;
 
 /// A group of actors with their own registry, node identity and shutdown.
 ///
@@ -55,13 +61,21 @@ slotmap::new_key_type! {
     pub(crate) struct TableSlot;
 }
 
-/// Live actors: a slot map (24 bytes an actor, O(1) in and out) rather than
+/// Live actors: a slot map (32 bytes an actor, O(1) in and out) rather than
 /// an ordered map (about 60 bytes an actor); shutdown sorts the few roots
 /// by spawn order itself.
 #[derive(Default)]
 struct Table {
-    live: slotmap::SlotMap<TableSlot, Arc<dyn AnyActor>>,
+    live: slotmap::SlotMap<TableSlot, Tracked>,
     shutting_down: bool,
+}
+
+/// One live actor in the table.
+struct Tracked {
+    actor: Arc<dyn Endpoint>,
+    /// Spawned by the system rather than by another actor: shutdown stops
+    /// it (its parent stops the others).
+    root: bool,
 }
 
 impl ActorSystem {
@@ -85,34 +99,6 @@ impl ActorSystem {
         self.inner.node
     }
 
-    /// Starts `actor` with its type's default mailbox.
-    ///
-    /// # Panics
-    /// Outside a tokio runtime, like `tokio::spawn`.
-    pub fn spawn<A: Actor>(&self, actor: A) -> ActorRef<A> {
-        self.spawn_with(actor, SpawnOptions::default())
-    }
-
-    /// Starts `actor` with a name and/or a mailbox capacity of its own.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// use actor_core::prelude::*;
-    /// struct Buffer;
-    /// impl Actor for Buffer {}
-    /// let system = ActorSystem::new();
-    /// let b = system.spawn_with(Buffer, SpawnOptions::new().name("buffer").capacity(8));
-    /// assert_eq!(b.name(), Some("buffer"));
-    /// # system.shutdown().await;
-    /// # }
-    /// ```
-    ///
-    /// # Panics
-    /// Outside a tokio runtime, like `tokio::spawn`.
-    pub fn spawn_with<A: Actor>(&self, actor: A, options: SpawnOptions) -> ActorRef<A> {
-        runtime::spawn(self, actor, options, None)
-    }
-
     /// Stops every actor and returns once all have stopped.
     ///
     /// Top-level actors are stopped newest first, one after the other, each
@@ -121,16 +107,15 @@ impl ActorSystem {
     /// [`StopReason::Shutdown`]. Actors spawned after shutdown began stop at
     /// once. Finally every event-stream subscription ends.
     pub async fn shutdown(&self) {
-        let mut roots: Vec<Arc<dyn AnyActor>> = {
+        let mut roots: Vec<Arc<dyn Endpoint>> = {
             let mut table = self.inner.actors.lock();
             table.shutting_down = true;
-            table.live.values().filter(|cell| cell.shared().is_root()).cloned().collect()
+            table.live.values().filter(|t| t.root).map(|t| t.actor.clone()).collect()
         };
-        roots.sort_unstable_by_key(|cell| cell.shared().id.sequence());
+        roots.sort_unstable_by_key(|actor| actor.id().sequence());
         for actor in roots.iter().rev() {
-            let shared = actor.shared();
-            shared.stop(StopReason::Shutdown);
-            shared.wait_for_stop().await;
+            let _ = actor.signal(Signal::Stop(StopReason::Shutdown));
+            actor.wait_for_stop().await;
         }
         // Actors spawned while the roots were stopping stop at once (see
         // `track`); wait for them too.
@@ -147,60 +132,6 @@ impl ActorSystem {
     /// This system's event stream: publish facts, subscribe by type.
     pub fn events(&self) -> &EventStream {
         &self.inner.events
-    }
-
-    /// Registers `actor` under `name` in this system's registry, until the
-    /// actor stops or [`unregister`](Self::unregister) is called.
-    ///
-    /// # Errors
-    /// [`RegisterError::NameTaken`] if another live actor has the name;
-    /// [`RegisterError::Stopped`] if `actor` has already stopped.
-    pub fn register<A: Actor>(
-        &self,
-        name: impl Into<String>,
-        actor: &ActorRef<A>,
-    ) -> Result<(), RegisterError> {
-        self.inner.registry.register(name.into(), actor.cell.clone())
-    }
-
-    /// The actor registered under `name`, typed.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// use actor_core::prelude::*;
-    /// struct Db;
-    /// impl Actor for Db {}
-    /// struct Cache;
-    /// impl Actor for Cache {}
-    /// let system = ActorSystem::new();
-    /// let db = system.spawn(Db);
-    /// system.register("db", &db)?;
-    /// assert_eq!(system.lookup::<Db>("db")?, db);
-    /// assert!(matches!(system.lookup::<Cache>("db"), Err(LookupError::WrongType { .. })));
-    /// assert!(system.register("db", &system.spawn(Db)).is_err());   // name taken
-    /// # system.shutdown().await;
-    /// # Ok(()) }
-    /// ```
-    ///
-    /// # Errors
-    /// [`LookupError::NotFound`] if no live actor has the name;
-    /// [`LookupError::WrongType`] if it is not an `A`.
-    pub fn lookup<A: Actor>(&self, name: &str) -> Result<ActorRef<A>, LookupError> {
-        let found = self.inner.registry.lookup(name)?;
-        let type_name = found.shared().short_type();
-        match found.into_any().downcast::<ActorCell<A>>() {
-            Ok(cell) => Ok(ActorRef::from_cell(cell)),
-            Err(_) => Err(LookupError::WrongType {
-                name: name.to_owned(),
-                expected: runtime::short_type_name(std::any::type_name::<A>()),
-                found: type_name,
-            }),
-        }
-    }
-
-    /// Removes `name` from the registry; true if it was there.
-    pub fn unregister(&self, name: &str) -> bool {
-        self.inner.registry.unregister(name)
     }
 
     /// How many actors of this system are running.
@@ -221,28 +152,23 @@ impl ActorSystem {
         ActorId::new(self.inner.node, self.inner.next_seq.fetch_add(1, Ordering::Relaxed))
     }
 
-    pub(crate) fn track(&self, cell: Arc<dyn AnyActor>) {
+    /// Adds a new actor to the table; its key comes back for `untrack`. A
+    /// top-level actor spawned while the system shuts down is told to stop
+    /// at once.
+    pub(crate) fn track(&self, actor: Arc<dyn Endpoint>, root: bool) -> TableSlot {
         let mut table = self.inner.actors.lock();
-        let shared = cell.shared();
-        if table.shutting_down && shared.is_root() {
-            shared.stop(StopReason::Shutdown);
+        if table.shutting_down && root {
+            let _ = actor.signal(Signal::Stop(StopReason::Shutdown));
         }
-        let key = table.live.insert(cell);
-        // Read back by `untrack`, which runs in the actor's task: spawned
-        // after this returns.
-        table.live[key].shared().set_table_slot(key);
+        table.live.insert(Tracked { actor, root })
     }
 
-    pub(crate) fn untrack(&self, shared: &ActorShared) {
+    pub(crate) fn untrack(&self, slot: TableSlot) {
         let mut table = self.inner.actors.lock();
-        table.live.remove(shared.table_slot());
+        table.live.remove(slot);
         if table.live.is_empty() {
             self.inner.emptied.notify_waiters();
         }
-    }
-
-    pub(crate) fn spawn_task(&self, task: impl Future<Output = ()> + Send + 'static) {
-        tokio::spawn(task);
     }
 
     pub(crate) fn registry(&self) -> &Registry {
@@ -279,7 +205,7 @@ pub struct SpawnOptions {
 }
 
 impl SpawnOptions {
-    /// Defaults: no name, the actor type's [`Actor::MAILBOX`].
+    /// Defaults: no name, the actor type's [`Actor::MAILBOX`](crate::Actor::MAILBOX).
     pub fn new() -> Self {
         SpawnOptions::default()
     }

@@ -10,8 +10,8 @@ use pin_project_lite::pin_project;
 use tokio::sync::oneshot;
 use tokio::time::Sleep;
 
-use crate::address::{AskError, SendError};
-use crate::runtime::cell::{BoxSend, MessageSink};
+use crate::address::target::MessageSink;
+use crate::endpoint::{AskError, BoxFuture, SendError};
 use crate::Message;
 
 /// A pending `ask`: await it for the reply.
@@ -71,7 +71,7 @@ impl<'a, M: Message> AskRequest<'a, M> {
 impl<M: Message> fmt::Debug for AskRequest<'_, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AskRequest")
-            .field("to", &self.sink.shared().id)
+            .field("to", &self.sink.endpoint().id())
             .field("message", &std::any::type_name::<M>())
             .field("timeout", &self.timeout)
             .finish()
@@ -106,14 +106,14 @@ pin_project! {
 
 enum State<'a, M: Message> {
     Start { msg: Option<M>, wait_for_space: bool },
-    WaitingForSpace { send: BoxSend<'a, Result<(), SendError<M>>>, reply: oneshot::Receiver<M::Reply> },
+    WaitingForSpace { send: BoxFuture<'a, Result<(), SendError<M>>>, reply: oneshot::Receiver<M::Reply> },
     WaitingForReply(oneshot::Receiver<M::Reply>),
     Done,
 }
 
 impl<M: Message> fmt::Debug for AskFuture<'_, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AskFuture").field("to", &self.sink.shared().id).finish_non_exhaustive()
+        f.debug_struct("AskFuture").field("to", &self.sink.endpoint().id()).finish_non_exhaustive()
     }
 }
 
@@ -142,6 +142,9 @@ impl<M: Message> Future for AskFuture<'_, M> {
                             State::WaitingForSpace { send: this.sink.ask_wait(msg, tx), reply: rx }
                         }
                         Err(SendError::Full(_)) => return finish(this.state, Err(AskError::MailboxFull)),
+                        Err(SendError::Unsupported(_)) => {
+                            return finish(this.state, Err(AskError::Unsupported))
+                        }
                         Err(_) => return finish(this.state, Err(AskError::Stopped)),
                     };
                 }
@@ -151,8 +154,10 @@ impl<M: Message> Future for AskFuture<'_, M> {
                     else {
                         unreachable!("matched above")
                     };
-                    if sent.is_err() {
-                        return Poll::Ready(Err(AskError::Stopped));
+                    match sent {
+                        Ok(()) => {}
+                        Err(SendError::Unsupported(_)) => return Poll::Ready(Err(AskError::Unsupported)),
+                        Err(_) => return Poll::Ready(Err(AskError::Stopped)),
                     }
                     *this.state = State::WaitingForReply(reply);
                 }

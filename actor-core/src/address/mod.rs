@@ -2,20 +2,24 @@
 //! [`Recipient`] (typed by one message).
 
 mod ask;
-mod error;
 mod recipient;
+mod registry;
+mod target;
 
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Weak};
 
 pub use ask::{AskFuture, AskRequest};
-pub use error::{AskError, SendError};
 pub use recipient::Recipient;
 
-use crate::mailbox::envelope::Tell;
-use crate::runtime::cell::{ActorCell, MessageSink};
-use crate::{Actor, ActorId, Handler, Message, StopReason};
+use crate::cell::{ActorCell, LaneSignal};
+use crate::endpoint::{Endpoint, SendError, Signal};
+use crate::envelope::Tell;
+use crate::id::ActorId;
+use crate::{Actor, Handler, Message, StopReason};
+use target::MessageSink;
+pub(crate) use target::Target;
 
 /// The typed address of an actor: send it messages, watch it, stop it.
 ///
@@ -50,12 +54,68 @@ use crate::{Actor, ActorId, Handler, Message, StopReason};
 /// # Ok(()) }
 /// ```
 pub struct ActorRef<A: Actor> {
-    pub(crate) cell: Arc<ActorCell<A>>,
+    target: Arc<Target<A>>,
 }
 
 impl<A: Actor> ActorRef<A> {
-    pub(crate) fn from_cell(cell: Arc<ActorCell<A>>) -> Self {
-        ActorRef { cell }
+    /// The address of a new local actor.
+    pub(crate) fn from_cell(cell: ActorCell<A>) -> Self {
+        ActorRef { target: Arc::new(Target::Local(cell)) }
+    }
+
+    /// The address of an actor of type `A` behind another crate's
+    /// [`Endpoint`](crate::dev::Endpoint): a remote node's proxy, a test
+    /// double. Messages reach it erased, as
+    /// [`AnyMessage`](crate::dev::AnyMessage)s; everything else (watch,
+    /// stop, registry) works as for a local actor. See [`dev`](crate::dev).
+    ///
+    /// If `endpoint` is already the address of a local `A` (from
+    /// [`endpoint`](Self::endpoint)), the local address comes back.
+    pub fn from_endpoint(endpoint: Arc<dyn Endpoint>) -> Self {
+        if endpoint.as_any().is::<Target<A>>() {
+            if let Ok(target) = endpoint.clone().into_any().downcast::<Target<A>>() {
+                return ActorRef { target };
+            }
+        }
+        ActorRef { target: Arc::new(Target::Endpoint(endpoint)) }
+    }
+
+    /// This address as the [`Endpoint`](crate::dev::Endpoint) it points
+    /// at: what watchers, registries and other crates hold.
+    pub fn endpoint(&self) -> Arc<dyn Endpoint> {
+        self.target.clone()
+    }
+
+    /// This address as a supervised child, for its supervisor's runner.
+    pub(crate) fn supervised_child(&self) -> Arc<dyn crate::cell::SupervisedChild> {
+        self.target.clone()
+    }
+
+    /// The local cell of an actor known to run here (its own runner's
+    /// address, or one just spawned).
+    pub(crate) fn cell(&self) -> &ActorCell<A> {
+        match self.local() {
+            Some(cell) => cell,
+            None => unreachable!("a runner's own address is always local"),
+        }
+    }
+
+    /// The local cell behind this address, if the actor runs here.
+    pub(crate) fn local(&self) -> Option<&ActorCell<A>> {
+        self.target.local()
+    }
+
+    /// Sends `msg` ahead of the mailbox (through the signal lane); for the
+    /// runtime's own notices, such as a supervisor's news of its children.
+    /// Dropped if the actor has stopped or is not local.
+    pub(crate) fn tell_priority<M>(&self, msg: M)
+    where
+        A: Handler<M>,
+        M: Message,
+    {
+        if let Some(cell) = self.local() {
+            let _ = cell.push_signal(LaneSignal::Priority(Box::new(Tell(msg))));
+        }
     }
 
     /// Sends `msg`, waiting for mailbox space if the mailbox is full
@@ -77,7 +137,7 @@ impl<A: Actor> ActorRef<A> {
         // boxed, which keeps this future, and every handler that sends,
         // small enough to run without an allocation.
         match self.try_tell(msg) {
-            Err(SendError::Full(msg)) => MessageSink::tell_wait(&*self.cell, msg).await,
+            Err(SendError::Full(msg)) => MessageSink::tell_wait(&*self.target, msg).await,
             other => other,
         }
     }
@@ -92,8 +152,7 @@ impl<A: Actor> ActorRef<A> {
         A: Handler<M>,
         M: Message,
     {
-        let sent = self.cell.try_send(msg, |m| Box::new(Tell(m)));
-        sent.inspect_err(|e| self.cell.refused::<M>(e.is_closed()))
+        MessageSink::try_tell(&*self.target, msg)
     }
 
     /// Sends `msg` from synchronous code, blocking the thread while the
@@ -144,7 +203,7 @@ impl<A: Actor> ActorRef<A> {
         A: Handler<M>,
         M: Message,
     {
-        AskRequest::new(&*self.cell, msg)
+        AskRequest::new(&*self.target, msg)
     }
 
     /// This address, erased to "whoever handles `M`".
@@ -153,28 +212,28 @@ impl<A: Actor> ActorRef<A> {
         A: Handler<M>,
         M: Message,
     {
-        Recipient::new(self.cell.clone())
+        Recipient::new(self.target.clone())
     }
 
     /// The actor's id.
     pub fn id(&self) -> ActorId {
-        self.cell.shared.id
+        self.target.id()
     }
 
     /// The name given in [`SpawnOptions::name`](crate::SpawnOptions::name), if any.
     pub fn name(&self) -> Option<&str> {
-        self.cell.shared.name.as_deref()
+        self.target.name()
     }
 
     /// False once the actor has stopped for good.
     pub fn is_alive(&self) -> bool {
-        self.cell.shared.is_alive()
+        self.target.is_alive()
     }
 
     /// How many messages wait in the mailbox, including one the actor has
     /// taken but not finished handling. Always `Some` for a local actor.
     pub fn mailbox_len(&self) -> Option<usize> {
-        Some(self.cell.mailbox.len())
+        self.target.mailbox_len()
     }
 
     /// Asks the actor to stop gracefully: it finishes the current message,
@@ -183,14 +242,14 @@ impl<A: Actor> ActorRef<A> {
     /// The request travels in the signal lane, so a full mailbox does not
     /// delay it. Does nothing if the actor has already stopped.
     pub fn stop(&self) {
-        self.cell.shared.stop(StopReason::Normal);
+        let _ = self.target.signal(Signal::Stop(StopReason::Normal));
     }
 
     /// Stops the actor at once: the running handler (even one that is
     /// awaiting) is dropped, `on_stop` does not run, and the reason is
     /// [`StopReason::Killed`].
     pub fn kill(&self) {
-        self.cell.shared.signals.kill();
+        let _ = self.target.signal(Signal::Kill);
     }
 
     /// Waits until the actor has stopped and returns why. Returns at once
@@ -199,28 +258,30 @@ impl<A: Actor> ActorRef<A> {
     /// # Cancel safety
     /// Cancel safe.
     pub async fn wait_for_stop(&self) -> StopReason {
-        self.cell.shared.wait_for_stop().await
+        match self.local() {
+            Some(cell) => cell.wait_for_stop().await,
+            None => self.target.wait_for_stop().await,
+        }
     }
 
     /// A weak address that does not keep the actor's cell alive.
     pub fn downgrade(&self) -> WeakActorRef<A> {
-        WeakActorRef { cell: Arc::downgrade(&self.cell) }
+        WeakActorRef { target: Arc::downgrade(&self.target) }
     }
 }
 
 impl<A: Actor> Clone for ActorRef<A> {
     fn clone(&self) -> Self {
-        ActorRef { cell: self.cell.clone() }
+        ActorRef { target: self.target.clone() }
     }
 }
 
 impl<A: Actor> fmt::Debug for ActorRef<A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let shared = &self.cell.shared;
         let mut d = f.debug_struct("ActorRef");
-        d.field("id", &shared.id).field("type", &shared.short_type());
-        if let Some(name) = &shared.name {
-            d.field("name", name);
+        d.field("id", &self.id()).field("type", &crate::cell::short_type_name(std::any::type_name::<A>()));
+        if let Some(name) = self.name() {
+            d.field("name", &name);
         }
         d.finish()
     }
@@ -242,21 +303,21 @@ impl<A: Actor> Hash for ActorRef<A> {
 
 /// A weak address: does not keep the actor's cell alive. Upgrade it to send.
 pub struct WeakActorRef<A: Actor> {
-    cell: Weak<ActorCell<A>>,
+    target: Weak<Target<A>>,
 }
 
 impl<A: Actor> WeakActorRef<A> {
     /// The strong address, or `None` if the actor has stopped or every
     /// strong address is gone.
     pub fn upgrade(&self) -> Option<ActorRef<A>> {
-        let cell = self.cell.upgrade()?;
-        cell.shared.is_alive().then(|| ActorRef::from_cell(cell))
+        let target = self.target.upgrade()?;
+        target.is_alive().then_some(ActorRef { target })
     }
 }
 
 impl<A: Actor> Clone for WeakActorRef<A> {
     fn clone(&self) -> Self {
-        WeakActorRef { cell: self.cell.clone() }
+        WeakActorRef { target: self.target.clone() }
     }
 }
 

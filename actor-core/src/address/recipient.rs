@@ -3,9 +3,11 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::address::{AskRequest, SendError};
-use crate::runtime::cell::MessageSink;
-use crate::{ActorId, Message, StopReason};
+use crate::address::target::{ForeignSink, MessageSink};
+use crate::address::AskRequest;
+use crate::endpoint::{Endpoint, SendError};
+use crate::id::ActorId;
+use crate::{Message, StopReason};
 
 /// "Whoever handles `M`": an address erased to one message type.
 ///
@@ -41,6 +43,15 @@ impl<M: Message> Recipient<M> {
         Recipient { sink }
     }
 
+    /// "Whoever handles `M`" behind another crate's
+    /// [`Endpoint`](crate::dev::Endpoint): messages reach it erased, as
+    /// [`AnyMessage`](crate::dev::AnyMessage)s. For a local actor, use
+    /// [`ActorRef::recipient`](crate::ActorRef::recipient), which keeps the
+    /// typed path.
+    pub fn from_endpoint(endpoint: Arc<dyn Endpoint>) -> Self {
+        Recipient { sink: Arc::new(ForeignSink(endpoint)) }
+    }
+
     /// Sends `msg`, waiting for mailbox space; see
     /// [`ActorRef::tell`](crate::ActorRef::tell).
     ///
@@ -72,12 +83,12 @@ impl<M: Message> Recipient<M> {
 
     /// The id of the actor behind this recipient.
     pub fn id(&self) -> ActorId {
-        self.sink.shared().id
+        self.sink.endpoint().id()
     }
 
     /// False once the actor has stopped.
     pub fn is_alive(&self) -> bool {
-        self.sink.shared().is_alive()
+        self.sink.endpoint().is_alive()
     }
 
     /// Waits until the actor has stopped and returns why.
@@ -85,7 +96,7 @@ impl<M: Message> Recipient<M> {
     /// # Cancel safety
     /// Cancel safe.
     pub async fn wait_for_stop(&self) -> StopReason {
-        self.sink.shared().wait_for_stop().await
+        self.sink.endpoint().wait_for_stop().await
     }
 }
 

@@ -9,10 +9,13 @@ use tokio_util::sync::CancellationToken;
 
 pub use schedule::TaskHandle;
 
+use crate::address::ActorRef;
+use crate::cell::SupervisedChild;
+use crate::endpoint::{Endpoint, Signal};
 use crate::events::{Event, EventSource, SubscribeOptions};
-use crate::mailbox::MailboxReceiver;
-use crate::runtime::cell::{AnyActor, Signal};
-use crate::{Actor, ActorId, ActorRef, ActorSystem, Handler, Message, SpawnOptions, StopReason, Terminated};
+use crate::id::ActorId;
+use crate::system::ActorSystem;
+use crate::{Actor, Handler, Message, StopReason, Terminated};
 
 /// The actor's view of itself and the runtime, passed to every handler and
 /// hook.
@@ -41,33 +44,35 @@ use crate::{Actor, ActorId, ActorRef, ActorSystem, Handler, Message, SpawnOption
 /// ```
 pub struct Context<A: Actor> {
     myself: ActorRef<A>,
-    /// The messages taken from the mailbox and not yet handled.
-    inbox: MailboxReceiver<A>,
-    /// Rarely used parts, allocated on first use to keep idle actors small.
-    extras: Option<Box<Extras<A>>>,
+    /// What handlers asked for that the runner picks up between messages;
+    /// allocated on first use, to keep idle actors small.
+    requests: Option<Box<Requests<A>>>,
 }
 
-struct Extras<A: Actor> {
-    stop_requested: Option<StopReason>,
-    children: Vec<Arc<dyn AnyActor>>,
+/// What the handlers of one incarnation asked for, beyond their replies.
+struct Requests<A: Actor> {
+    stop: Option<StopReason>,
+    /// Actors this one watches (for `unwatch` and to accept only notices
+    /// still wanted).
     watching: HashSet<ActorId>,
-    watchers: Vec<Arc<dyn AnyActor>>,
+    /// Cancelled when the incarnation ends: timers, streams, deferred work.
     lifecycle: Option<CancellationToken>,
-    /// Subscriptions made since the actor loop last looked.
+    /// Children spawned since the runner last looked.
+    new_children: Vec<Arc<dyn Endpoint>>,
+    /// Subscriptions made since the runner last looked.
     new_sources: Vec<Box<dyn EventSource<A>>>,
-    /// Children a supervisor stops by its own policies; stopped here only
-    /// if the supervisor's incarnation ends without doing it (killed).
-    supervised: Vec<Arc<dyn AnyActor>>,
+    /// Children a supervisor stops by its own policies; stopped by the
+    /// runner only if the supervisor ends without doing it (killed).
+    supervised: Vec<Arc<dyn SupervisedChild>>,
 }
 
-impl<A: Actor> Default for Extras<A> {
+impl<A: Actor> Default for Requests<A> {
     fn default() -> Self {
-        Extras {
-            stop_requested: None,
-            children: Vec::new(),
+        Requests {
+            stop: None,
             watching: HashSet::new(),
-            watchers: Vec::new(),
             lifecycle: None,
+            new_children: Vec::new(),
             new_sources: Vec::new(),
             supervised: Vec::new(),
         }
@@ -76,11 +81,11 @@ impl<A: Actor> Default for Extras<A> {
 
 impl<A: Actor> Context<A> {
     pub(crate) fn new(myself: ActorRef<A>) -> Self {
-        Context { myself, inbox: MailboxReceiver::new(), extras: None }
+        Context { myself, requests: None }
     }
 
-    fn extras(&mut self) -> &mut Extras<A> {
-        self.extras.get_or_insert_with(Box::default)
+    fn requests(&mut self) -> &mut Requests<A> {
+        self.requests.get_or_insert_with(Box::default)
     }
 
     /// This actor's own address.
@@ -95,7 +100,10 @@ impl<A: Actor> Context<A> {
 
     /// The system the actor runs in.
     pub fn system(&self) -> &ActorSystem {
-        &self.myself.cell.shared.system
+        match self.myself.local() {
+            Some(cell) => cell.system(),
+            None => unreachable!("a context belongs to a local actor"),
+        }
     }
 
     /// Stops this actor with [`StopReason::Normal`] once the current handler
@@ -105,27 +113,9 @@ impl<A: Actor> Context<A> {
         self.stop_with(StopReason::Normal);
     }
 
+    /// Stops this actor with `reason` once the current handler returns.
     pub(crate) fn stop_with(&mut self, reason: StopReason) {
-        self.extras().stop_requested.get_or_insert(reason);
-    }
-
-    pub(crate) fn take_stop_request(&mut self) -> Option<StopReason> {
-        self.extras.as_mut().and_then(|x| x.stop_requested.take())
-    }
-
-    /// Spawns a child actor. Children stop before their parent: when this
-    /// actor stops, each child is stopped (newest first, waiting for each)
-    /// before `on_stop` runs.
-    pub fn spawn_child<C: Actor>(&mut self, child: C) -> ActorRef<C> {
-        self.spawn_child_with(child, SpawnOptions::default())
-    }
-
-    /// [`spawn_child`](Self::spawn_child) with options.
-    pub fn spawn_child_with<C: Actor>(&mut self, child: C, options: SpawnOptions) -> ActorRef<C> {
-        let me: Arc<dyn AnyActor> = self.myself.cell.clone();
-        let child = crate::runtime::spawn(self.system(), child, options, Some(me));
-        self.extras().children.push(child.cell.clone());
-        child
+        self.requests().stop.get_or_insert(reason);
     }
 
     /// Watches `other`: when it stops, this actor's
@@ -134,24 +124,22 @@ impl<A: Actor> Context<A> {
     /// watching twice notifies once; watching itself does nothing.
     pub fn watch<B: Actor>(&mut self, other: &ActorRef<B>) {
         let id = other.id();
-        if id == self.id() || !self.extras().watching.insert(id) {
+        if id == self.id() || !self.requests().watching.insert(id) {
             return;
         }
-        let me: Arc<dyn AnyActor> = self.myself.cell.clone();
-        let target = &other.cell.shared;
-        if target.signals.push(Signal::Watch(me)).is_err() {
-            // The lane closes only after the reason is set.
-            let reason = target.stop_reason().cloned().unwrap_or(StopReason::Normal);
-            let _ =
-                self.myself.cell.shared.signals.push(Signal::Terminated(Box::new(Terminated { id, reason })));
+        let target = other.endpoint();
+        if target.signal(Signal::Watch(self.myself.endpoint())).is_err() {
+            // A lane closes only after the reason is set.
+            let reason = target.stop_reason().unwrap_or(StopReason::Normal);
+            let _ = self.myself.endpoint().signal(Signal::Terminated(Terminated { id, reason }));
         }
     }
 
     /// Stops watching `other`. No notice arrives afterwards, even one that
     /// was already on its way.
     pub fn unwatch<B: Actor>(&mut self, other: &ActorRef<B>) {
-        if self.extras.as_mut().is_some_and(|x| x.watching.remove(&other.id())) {
-            let _ = other.cell.shared.signals.push(Signal::Unwatch(self.id()));
+        if self.requests.as_mut().is_some_and(|r| r.watching.remove(&other.id())) {
+            let _ = other.endpoint().signal(Signal::Unwatch(self.id()));
         }
     }
 
@@ -212,97 +200,72 @@ impl<A: Actor> Context<A> {
         E: Event + Message<Reply = ()>,
     {
         let subscription = self.system().events().subscribe_actor(options, self.id());
-        self.extras().new_sources.push(Box::new(subscription));
+        self.requests().new_sources.push(Box::new(subscription));
     }
 
-    /// Moves subscriptions made by the last handler into the loop's list.
-    pub(crate) fn has_new_sources(&self) -> bool {
-        self.extras.as_ref().is_some_and(|x| !x.new_sources.is_empty())
-    }
-
-    pub(crate) fn take_new_sources(&mut self, into: &mut Vec<Box<dyn EventSource<A>>>) {
-        if let Some(x) = self.extras.as_mut() {
-            into.append(&mut x.new_sources);
-        }
-    }
-
-    /// A token cancelled when this actor stops; timers, streams and
+    /// A token cancelled when this incarnation ends; timers, streams and
     /// deferred replies started from the context end with it.
     pub(crate) fn lifecycle(&mut self) -> CancellationToken {
-        self.extras().lifecycle.get_or_insert_with(CancellationToken::new).clone()
+        self.requests().lifecycle.get_or_insert_with(CancellationToken::new).clone()
     }
 
-    // ---- used by the actor loop ----
-
-    pub(crate) fn on_signal_watch(&mut self, watcher: Arc<dyn AnyActor>) {
-        let id = watcher.shared().id;
-        let watchers = &mut self.extras().watchers;
-        if !watchers.iter().any(|w| w.shared().id == id) {
-            watchers.push(watcher);
-        }
+    /// Records a child spawned from this context, for the runner.
+    pub(crate) fn add_child(&mut self, child: Arc<dyn Endpoint>) {
+        self.requests().new_children.push(child);
     }
 
-    pub(crate) fn on_signal_unwatch(&mut self, watcher: ActorId) {
-        if let Some(x) = self.extras.as_mut() {
-            x.watchers.retain(|w| w.shared().id != watcher);
-        }
+    /// Records a supervised child of this (supervisor) actor.
+    pub(crate) fn add_supervised(&mut self, child: Arc<dyn SupervisedChild>) {
+        let supervised = &mut self.requests().supervised;
+        supervised.retain(|c| c.endpoint().is_alive());
+        supervised.push(child);
+    }
+}
+
+/// What the runner collects from the context between messages.
+impl<A: Actor> Context<A> {
+    /// A stop asked for by a handler or hook.
+    pub(crate) fn take_stop_request(&mut self) -> Option<StopReason> {
+        self.requests.as_mut().and_then(|r| r.stop.take())
+    }
+
+    /// Whether handlers spawned children or subscribed since the last look.
+    pub(crate) fn has_new_work(&self) -> bool {
+        self.requests.as_ref().is_some_and(|r| !r.new_sources.is_empty() || !r.new_children.is_empty())
+    }
+
+    /// Children spawned since the last look.
+    pub(crate) fn take_new_children(&mut self) -> Vec<Arc<dyn Endpoint>> {
+        self.requests.as_mut().map(|r| std::mem::take(&mut r.new_children)).unwrap_or_default()
+    }
+
+    /// Subscriptions made since the last look.
+    pub(crate) fn take_new_sources(&mut self) -> Vec<Box<dyn EventSource<A>>> {
+        self.requests.as_mut().map(|r| std::mem::take(&mut r.new_sources)).unwrap_or_default()
     }
 
     /// True if the notice is for an actor still watched (and forgets it).
     pub(crate) fn accept_terminated(&mut self, id: ActorId) -> bool {
-        self.extras.as_mut().is_some_and(|x| x.watching.remove(&id))
+        self.requests.as_mut().is_some_and(|r| r.watching.remove(&id))
     }
 
-    pub(crate) fn on_child_stopped(&mut self, child: ActorId) {
-        if let Some(x) = self.extras.as_mut() {
-            x.children.retain(|c| c.shared().id != child);
-        }
+    /// The supervised children, for a supervisor that ends without having
+    /// stopped them.
+    pub(crate) fn take_supervised(&mut self) -> Vec<Arc<dyn SupervisedChild>> {
+        self.requests.as_mut().map(|r| std::mem::take(&mut r.supervised)).unwrap_or_default()
     }
 
-    pub(crate) fn take_children(&mut self) -> Vec<Arc<dyn AnyActor>> {
-        self.extras.as_mut().map(|x| std::mem::take(&mut x.children)).unwrap_or_default()
-    }
-
-    pub(crate) fn add_supervised(&mut self, child: Arc<dyn AnyActor>) {
-        let supervised = &mut self.extras().supervised;
-        supervised.retain(|c| c.shared().is_alive());
-        supervised.push(child);
-    }
-
-    pub(crate) fn take_supervised(&mut self) -> Vec<Arc<dyn AnyActor>> {
-        self.extras.as_mut().map(|x| std::mem::take(&mut x.supervised)).unwrap_or_default()
-    }
-
-    pub(crate) fn take_watchers(&mut self) -> Vec<Arc<dyn AnyActor>> {
-        self.extras.as_mut().map(|x| std::mem::take(&mut x.watchers)).unwrap_or_default()
-    }
-
+    /// Ends the incarnation's background work.
     pub(crate) fn cancel_lifecycle(&mut self) {
-        if let Some(token) = self.extras.as_mut().and_then(|x| x.lifecycle.take()) {
+        if let Some(token) = self.requests.as_mut().and_then(|r| r.lifecycle.take()) {
             token.cancel();
         }
     }
 
     /// Forgets what belonged to the incarnation that ended: a pending
-    /// stop, watches, new subscriptions. Watchers of this actor stay.
+    /// stop, watches, subscriptions and children not yet collected.
     pub(crate) fn reset_for_restart(&mut self) {
-        if let Some(x) = self.extras.as_mut() {
-            x.stop_requested = None;
-            x.watching.clear();
-            x.new_sources.clear();
-            x.lifecycle = None;
-        }
-    }
-
-    /// Whether a message is queued (it is then in the actor's batch, and
-    /// `next_message` returns it without locking).
-    pub(crate) fn has_message(&mut self) -> bool {
-        self.inbox.ready(&self.myself.cell.mailbox)
-    }
-
-    /// The next queued message, if any.
-    pub(crate) fn next_message(&mut self) -> Option<crate::mailbox::Envelope<A>> {
-        self.inbox.try_recv(&self.myself.cell.mailbox)
+        self.requests = None;
     }
 }
 

@@ -12,7 +12,7 @@ use futures_util::Stream;
 use super::queue::{unshare, Filter, Overflow, Queue, DEFAULT_EVENT_BUFFER};
 use super::topic::Topic;
 use super::Event;
-use crate::mailbox::envelope::HandleFuture;
+use crate::envelope::HandleFuture;
 use crate::{Actor, ActorId, Context, Handler};
 
 /// How one subscription buffers: size, overflow policy and filter.

@@ -1,21 +1,20 @@
-//! Mailboxes: the bounded (or unbounded) user lane and the signal lane.
+//! Mailboxes: the bounded (or unbounded) user lane and the signal lane, as
+//! plain data structures that know nothing of actors.
 //!
-//! The user lane ([`queue`]) is a bounded queue of boxed envelopes inside
-//! the actor's cell: one allocation per message, none for an idle actor. The signal lane ([`signal`]) is a small
-//! lock-protected queue with its own waker flag, checked before every
-//! message, so stop, kill and watch notices never wait behind user messages.
+//! The user lane ([`queue`]) is a bounded queue inside the actor's cell: one
+//! allocation per message (the item's own box, made by the caller), none
+//! for an idle actor. The signal lane ([`signal`]) is a small lock-protected
+//! queue with its own flag word and waker, checked before every message, so
+//! stop, kill and watch notices never wait behind user messages. What the
+//! items are (envelopes, signals) is decided by the layers above.
 
-pub(crate) mod envelope;
-mod queue;
+pub(crate) mod queue;
 pub(crate) mod signal;
 
 pub(crate) use queue::Refused;
-use queue::{Batch, Queue};
+use queue::{Batch, MessageQueue};
 
 use crate::loom::AtomicWaker;
-
-use crate::Actor;
-pub(crate) use envelope::Envelope;
 
 /// The default mailbox capacity: 1024 messages.
 ///
@@ -33,7 +32,7 @@ pub const MAX_MAILBOX_CAPACITY: usize = usize::MAX >> 3;
 
 /// How many messages an actor's mailbox holds.
 ///
-/// Chosen per actor type with [`Actor::MAILBOX`] and per spawn with
+/// Chosen per actor type with [`Actor::MAILBOX`](crate::Actor::MAILBOX) and per spawn with
 /// [`SpawnOptions::capacity`](crate::SpawnOptions::capacity) /
 /// [`SpawnOptions::unbounded`](crate::SpawnOptions::unbounded).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,49 +58,51 @@ impl Default for MailboxCapacity {
     }
 }
 
-/// The shared half of an actor's user mailbox, held in its cell.
-pub(crate) struct Mailbox<A: Actor> {
-    queue: Queue<Envelope<A>>,
+/// The shared half of an actor's user mailbox, held in its cell: a queue
+/// of `T` (the cell's envelopes) with the capacity the spawn chose.
+pub(crate) struct Mailbox<T> {
+    queue: MessageQueue<T>,
 }
 
-/// The actor's half: the messages it has taken from the mailbox and not yet
-/// handled. Owned by the actor's task and handed from one incarnation to
+/// The actor's half: the items it has taken from the mailbox and not yet
+/// handled. Owned by the actor's runner and handed from one incarnation to
 /// the next when a supervisor restarts the actor.
-pub(crate) struct MailboxReceiver<A: Actor> {
-    batch: Batch<Envelope<A>>,
+pub(crate) struct MailboxReceiver<T> {
+    batch: Batch<T>,
 }
 
-impl<A: Actor> Mailbox<A> {
+impl<T> Mailbox<T> {
     pub(crate) fn new(capacity: MailboxCapacity) -> Self {
         let capacity = match capacity {
             MailboxCapacity::Bounded(n) => n.clamp(1, MAX_MAILBOX_CAPACITY),
             MailboxCapacity::Unbounded => queue::UNBOUNDED,
         };
-        Mailbox { queue: Queue::new(capacity) }
+        Mailbox { queue: MessageQueue::new(capacity) }
     }
 
-    /// Enqueues without waiting; `wrap` builds the envelope only once a slot
-    /// is reserved, so a refused message comes back unboxed. `M` is what
-    /// the envelope gives back from `into_message_any` (the message, or the
-    /// message with its reply sender for an ask).
-    /// `receiver` is the actor's waker (its signal lane's).
-    pub(crate) fn try_send<M: Send + 'static>(
+    /// Enqueues without waiting; `wrap` builds the item only once a slot is
+    /// reserved, so a refused message comes back as it was, and `unwrap`
+    /// takes apart an item refused after wrapping (the mailbox closed
+    /// meanwhile). `receiver` is the actor's waker (its signal lane's).
+    pub(crate) fn try_send<M>(
         &self,
         msg: M,
-        wrap: impl FnOnce(M) -> Envelope<A>,
+        wrap: impl FnOnce(M) -> T,
+        unwrap: impl FnOnce(T) -> M,
         receiver: &AtomicWaker,
     ) -> Result<(), Refused<M>> {
-        self.queue.try_push(msg, wrap, |envelope| envelope.into_message(), receiver)
+        self.queue.try_push(msg, wrap, unwrap, receiver)
     }
 
     /// Enqueues, waiting for space in a full mailbox.
-    pub(crate) async fn send<M: Send + 'static>(
+    pub(crate) async fn send<M>(
         &self,
         msg: M,
-        wrap: impl Fn(M) -> Envelope<A>,
+        wrap: impl Fn(M) -> T,
+        unwrap: impl Fn(T) -> M,
         receiver: &AtomicWaker,
     ) -> Result<(), Refused<M>> {
-        self.queue.push(msg, wrap, |envelope| envelope.into_message(), receiver).await
+        self.queue.push(msg, wrap, unwrap, receiver).await
     }
 
     /// Messages waiting, including any the actor has taken but not handled.
@@ -115,20 +116,19 @@ impl<A: Actor> Mailbox<A> {
     }
 }
 
-impl<A: Actor> MailboxReceiver<A> {
+impl<T> MailboxReceiver<T> {
     pub(crate) fn new() -> Self {
         MailboxReceiver { batch: Batch::new() }
     }
 
-    /// The next message, if one is queued. The actor registers its waker
-    /// on its signal lane, which senders wake too.
-    /// Whether a message is queued; it is then in the batch, for
-    /// `try_recv` to take without locking.
-    pub(crate) fn ready(&mut self, mailbox: &Mailbox<A>) -> bool {
+    /// Whether an item is queued; it is then in the batch, for `try_recv`
+    /// to take without locking.
+    pub(crate) fn ready(&mut self, mailbox: &Mailbox<T>) -> bool {
         self.batch.ready(&mailbox.queue)
     }
 
-    pub(crate) fn try_recv(&mut self, mailbox: &Mailbox<A>) -> Option<Envelope<A>> {
+    /// The next item, if one is queued.
+    pub(crate) fn try_recv(&mut self, mailbox: &Mailbox<T>) -> Option<T> {
         self.batch.try_pop(&mailbox.queue)
     }
 }

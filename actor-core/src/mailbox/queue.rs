@@ -40,7 +40,7 @@ pub(crate) enum Refused<M> {
 }
 
 /// The shared half: owned by the actor's cell, used by every sender.
-pub(crate) struct Queue<T> {
+pub(crate) struct MessageQueue<T> {
     items: Mutex<VecDeque<T>>,
     /// Messages queued and not yet taken by the actor one by one (those in
     /// the actor's buffer count), plus the `CLOSED` bit.
@@ -56,11 +56,11 @@ pub(crate) struct Batch<T> {
     items: VecDeque<T>,
 }
 
-impl<T> Queue<T> {
+impl<T> MessageQueue<T> {
     /// A queue holding at most `capacity` items (at least 1); [`UNBOUNDED`]
     /// for no limit.
     pub(crate) fn new(capacity: usize) -> Self {
-        Queue {
+        MessageQueue {
             items: Mutex::new(VecDeque::new()),
             len: AtomicUsize::new(0),
             capacity: capacity.clamp(1, UNBOUNDED),
@@ -202,12 +202,12 @@ impl<T> Batch<T> {
 
     /// Whether an item is ready: in this batch, or swapped in from the
     /// queue now.
-    pub(crate) fn ready(&mut self, queue: &Queue<T>) -> bool {
+    pub(crate) fn ready(&mut self, queue: &MessageQueue<T>) -> bool {
         !self.items.is_empty() || queue.refill(self)
     }
 
     /// The next item, swapping in a new batch when this one is empty.
-    pub(crate) fn try_pop(&mut self, queue: &Queue<T>) -> Option<T> {
+    pub(crate) fn try_pop(&mut self, queue: &MessageQueue<T>) -> Option<T> {
         if !self.ready(queue) {
             return None;
         }
@@ -237,14 +237,14 @@ impl Drop for Waiting<'_> {
 /// A queue with the waker the actor would register, for the tests.
 #[cfg(test)]
 struct TestMailbox {
-    queue: Queue<u32>,
+    queue: MessageQueue<u32>,
     waker: AtomicWaker,
 }
 
 #[cfg(test)]
 impl TestMailbox {
     fn new(capacity: usize) -> Self {
-        TestMailbox { queue: Queue::new(capacity), waker: AtomicWaker::new() }
+        TestMailbox { queue: MessageQueue::new(capacity), waker: AtomicWaker::new() }
     }
 
     fn try_push(&self, value: u32) -> Result<(), Refused<u32>> {
@@ -270,9 +270,9 @@ impl TestMailbox {
 
 #[cfg(test)]
 impl std::ops::Deref for TestMailbox {
-    type Target = Queue<u32>;
+    type Target = MessageQueue<u32>;
 
-    fn deref(&self) -> &Queue<u32> {
+    fn deref(&self) -> &MessageQueue<u32> {
         &self.queue
     }
 }

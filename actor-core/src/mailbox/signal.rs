@@ -14,12 +14,12 @@ const PENDING: u8 = 0b01;
 const KILLED: u8 = 0b10;
 
 pub(crate) struct SignalLane<T> {
-    queue: Mutex<Queue<T>>,
+    queue: Mutex<Pending<T>>,
     flags: AtomicU8,
     waker: AtomicWaker,
 }
 
-struct Queue<T> {
+struct Pending<T> {
     /// Most actors see one signal at a time (a stop, a watch notice): it
     /// waits here, without allocating; more go to `more`.
     first: Option<T>,
@@ -51,7 +51,7 @@ impl<T> Taken<T> {
 impl<T> SignalLane<T> {
     pub(crate) fn new() -> Self {
         SignalLane {
-            queue: Mutex::new(Queue { first: None, more: VecDeque::new(), closed: false }),
+            queue: Mutex::new(Pending { first: None, more: VecDeque::new(), closed: false }),
             flags: AtomicU8::new(0),
             waker: AtomicWaker::new(),
         }

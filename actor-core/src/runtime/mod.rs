@@ -1,86 +1,42 @@
-//! Spawning actors and running them: one tokio task per actor.
+//! Running actors: one tokio task per actor, driven by a private runner.
+//!
+//! [`spawn`] makes a local cell and starts its task. The task runs the
+//! actor's incarnations ([`runner`]): `on_start`, then the serve loop
+//! ([`serve`]: signals first, then events and messages), then the stop
+//! sequence ([`stop`]). Signals go through one dispatcher ([`signals`]),
+//! whether the actor is serving or, supervised, waiting between
+//! incarnations for its supervisor's next command. The supervision
+//! protocol itself (what a supervisor is told, and when it restarts whom)
+//! lives in `supervision/`, behind the [`Incarnations`] hooks.
+//!
+//! # The size budget of an idle actor
+//!
+//! Every idle actor pays for its task: tokio rounds a task up to a multiple
+//! of 128 bytes, with 104 of its own, so the runner's future must stay
+//! within 280 bytes to make a 384-byte task. What keeps it there, all in
+//! this module:
+//!
+//! * `run`, `incarnation` and `serve` return `async move` blocks rather
+//!   than being `async fn`s, which would store their arguments twice;
+//! * they borrow the actor instead of owning it, and the loop's next step
+//!   is a `Copy` enum that holds no message;
+//! * the once-only phases (stopping children, `on_stop`, signal handling,
+//!   waiting between incarnations) are boxed futures, so only the serve
+//!   loop and one inline handler slot stay in the task;
+//! * the rarely used state (event sources, children, watchers) is boxed
+//!   on first use.
+//!
+//! `size_tests` pins the future at 272 bytes for a zero-sized actor.
 
-pub(crate) mod cell;
-pub(crate) mod link;
-pub(crate) mod run;
-pub(crate) mod supervised;
+mod killable;
+mod runner;
+mod serve;
+mod signals;
+mod spawn;
+mod stop;
 
-use std::sync::Arc;
+pub(crate) use runner::Incarnations;
+pub(crate) use spawn::spawn_supervised;
 
-use tracing::Instrument;
-
-use crate::mailbox;
-use crate::runtime::cell::{ActorCell, ActorShared, AnyActor};
-use crate::{Actor, ActorRef, ActorSystem, Context, SpawnOptions};
-
-/// Creates the cell and mailbox of a new actor and starts its task.
-pub(crate) fn spawn<A: Actor>(
-    system: &ActorSystem,
-    actor: A,
-    options: SpawnOptions,
-    parent: Option<Arc<dyn AnyActor>>,
-) -> ActorRef<A> {
-    spawn_task_with(system, options, parent, move |ctx| run::run(actor, ctx))
-}
-
-/// Spawns an actor whose incarnations come from `factory`, started and
-/// stopped by the supervisor behind `link`.
-pub(crate) fn spawn_supervised<A: Actor>(
-    system: &ActorSystem,
-    factory: supervised::Factory<A>,
-    options: SpawnOptions,
-    supervisor: Arc<dyn AnyActor>,
-    link: Arc<crate::runtime::link::ChildLink>,
-) -> ActorRef<A> {
-    spawn_task_with(system, options, Some(supervisor), move |ctx| {
-        supervised::run_supervised(factory, ctx, link)
-    })
-}
-
-fn spawn_task_with<A: Actor, F: std::future::Future<Output = ()> + Send + 'static>(
-    system: &ActorSystem,
-    options: SpawnOptions,
-    parent: Option<Arc<dyn AnyActor>>,
-    task: impl FnOnce(Context<A>) -> F,
-) -> ActorRef<A> {
-    let id = system.next_actor_id();
-    let type_name = std::any::type_name::<A>;
-    let cell = Arc::new(ActorCell {
-        shared: ActorShared::new(
-            id,
-            options.name,
-            type_name,
-            system.clone(),
-            parent.as_ref().map(Arc::downgrade),
-        ),
-        mailbox: mailbox::Mailbox::new(options.capacity.unwrap_or(A::MAILBOX)),
-    });
-    let actor_ref = ActorRef::from_cell(cell.clone());
-    system.track(cell);
-    let span = match &actor_ref.cell.shared.name {
-        Some(name) => {
-            tracing::debug_span!("actor", %id, actor = short_type_name(type_name()), name = &**name)
-        }
-        None => tracing::debug_span!("actor", %id, actor = short_type_name(type_name())),
-    };
-    let ctx = Context::new(actor_ref.clone());
-    // An actor's span is entered on every poll; skip it when nobody
-    // records spans at this level.
-    if span.is_disabled() {
-        system.spawn_task(task(ctx));
-    } else {
-        system.spawn_task(task(ctx).instrument(span));
-    }
-    actor_ref
-}
-
-/// `my_crate::module::Type<other::Param>` → `Type<Param>`.
-pub(crate) fn short_type_name(full: &'static str) -> &'static str {
-    if !full.contains('<') {
-        return full.rsplit("::").next().unwrap_or(full);
-    }
-    // Generic types keep their full path: rare, and shortening would allocate.
-    full
-}
 #[cfg(test)]
 mod size_tests;

@@ -1,9 +1,8 @@
 //! Pins the size of an actor's task future: every idle actor pays it.
 
-use std::sync::Arc;
-
-use crate::runtime::cell::{ActorCell, ActorShared};
-use crate::{mailbox, Actor, ActorRef, ActorSystem, Context};
+use crate::address::ActorRef;
+use crate::cell::ActorCell;
+use crate::{Actor, ActorSystem, Context, MailboxCapacity};
 
 struct Idle;
 impl Actor for Idle {}
@@ -11,11 +10,9 @@ impl Actor for Idle {}
 #[tokio::test]
 async fn an_idle_actors_task_future_stays_small() {
     let system = ActorSystem::new();
-    let shared =
-        ActorShared::new(system.next_actor_id(), None, std::any::type_name::<Idle>, system.clone(), None);
-    let cell = Arc::new(ActorCell { shared, mailbox: mailbox::Mailbox::new(Default::default()) });
+    let cell = ActorCell::<Idle>::new(&system, None, MailboxCapacity::DEFAULT);
     let ctx = Context::new(ActorRef::from_cell(cell));
-    let task = super::run::run(Idle, ctx);
+    let task = super::runner::run(Idle, ctx);
     let size = std::mem::size_of_val(&task);
     // 992 bytes before the stop phase and signal handling were boxed, 600
     // before `run`, `incarnation` and `serve` stopped copying their

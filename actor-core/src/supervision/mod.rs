@@ -48,20 +48,22 @@
 //! # Ok(()) }
 //! ```
 
+mod link;
 mod snapshot;
 mod spec;
 mod supervisor;
 
 use std::time::Duration;
 
-#[doc(hidden)]
-pub use crate::runtime::link::Notice;
 pub use snapshot::TreeSnapshot;
 pub use spec::{Backoff, ChildSpec, Restart, Shutdown};
 pub use supervisor::Supervisor;
 
-use crate::runtime::cell::ActorCell;
-use crate::{Actor, ActorRef, ActorSystem, AskError, SpawnOptions, StopReason};
+use crate::address::ActorRef;
+use crate::cell::short_type_name;
+use crate::endpoint::AskError;
+use crate::system::ActorSystem;
+use crate::{Actor, SpawnOptions, StopReason};
 
 /// Which children a supervisor restarts when one fails.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -194,15 +196,15 @@ impl ActorRef<Supervisor> {
     /// [`SupervisorError::NoSuchChild`], [`SupervisorError::WrongType`], or
     /// [`SupervisorError::Stopped`] if the supervisor is not running.
     pub async fn child<A: Actor>(&self, name: &str) -> Result<ActorRef<A>, SupervisorError> {
-        let cell = self.ask(supervisor::GetChild(name.to_owned())).await??;
-        let found = cell.shared().short_type();
-        cell.into_any().downcast::<ActorCell<A>>().map(ActorRef::from_cell).map_err(|_| {
-            SupervisorError::WrongType {
+        let child = self.ask(supervisor::GetChild(name.to_owned())).await??;
+        if child.actor_type() != std::any::type_name::<A>() {
+            return Err(SupervisorError::WrongType {
                 name: name.to_owned(),
-                expected: crate::runtime::short_type_name(std::any::type_name::<A>()),
-                found,
-            }
-        })
+                expected: short_type_name(std::any::type_name::<A>()),
+                found: short_type_name(child.actor_type()),
+            });
+        }
+        Ok(ActorRef::from_endpoint(child))
     }
 
     /// Adds and starts a child at runtime; it is supervised like the

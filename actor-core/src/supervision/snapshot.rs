@@ -2,8 +2,9 @@
 
 use std::fmt::{self, Write as _};
 
-use crate::runtime::cell::ActorShared;
-use crate::ActorId;
+use crate::cell::short_type_name;
+use crate::endpoint::Endpoint;
+use crate::id::ActorId;
 
 /// One node of a supervision tree snapshot, with its children.
 ///
@@ -20,20 +21,21 @@ pub struct TreeSnapshot {
     pub actor_type: &'static str,
     /// How many times its supervisor restarted it.
     pub restarts: u32,
-    /// Messages waiting in its mailbox (`None` for an unbounded one).
+    /// Messages waiting in its mailbox (`None` where the address cannot
+    /// tell: an actor behind another crate's endpoint).
     pub mailbox_len: Option<usize>,
     /// Its supervised children, in start order.
     pub children: Vec<TreeSnapshot>,
 }
 
 impl TreeSnapshot {
-    pub(crate) fn of(shared: &ActorShared, mailbox_len: Option<usize>, restarts: u32) -> Self {
+    pub(crate) fn of(actor: &dyn Endpoint, restarts: u32) -> Self {
         TreeSnapshot {
-            name: shared.name.as_deref().map(str::to_owned),
-            id: shared.id,
-            actor_type: shared.short_type(),
+            name: actor.name().map(str::to_owned),
+            id: actor.id(),
+            actor_type: short_type_name(actor.actor_type()),
             restarts,
-            mailbox_len,
+            mailbox_len: actor.mailbox_len(),
             children: Vec::new(),
         }
     }
@@ -68,7 +70,7 @@ impl TreeSnapshot {
     fn write(&self, f: &mut fmt::Formatter<'_>, depth: usize) -> fmt::Result {
         let mailbox = match self.mailbox_len {
             Some(n) => n.to_string(),
-            None => "unbounded".to_owned(),
+            None => "?".to_owned(),
         };
         let name = self.name.as_deref().map(|n| format!("{n} ")).unwrap_or_default();
         writeln!(

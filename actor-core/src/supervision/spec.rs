@@ -5,10 +5,12 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::link::ChildLink;
 use super::{Supervisor, SupervisorBuilder};
-use crate::runtime::cell::AnyActor;
-use crate::runtime::link::ChildLink;
-use crate::{runtime, Actor, ActorSystem, SpawnOptions};
+use crate::cell::SupervisedChild;
+use crate::endpoint::Endpoint;
+use crate::system::ActorSystem;
+use crate::{runtime, Actor, SpawnOptions};
 
 /// When a child that stopped is restarted (OTP restart types).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -78,8 +80,15 @@ impl Backoff {
     }
 }
 
-type Start =
-    dyn Fn(&ActorSystem, SpawnOptions, Arc<dyn AnyActor>, Arc<ChildLink>) -> Arc<dyn AnyActor> + Send + Sync;
+/// A spawned supervised child: the endpoint its handles use, and the same
+/// actor as its supervisor commands it.
+pub(crate) struct Spawned {
+    pub(crate) endpoint: Arc<dyn Endpoint>,
+    pub(crate) handle: Arc<dyn SupervisedChild>,
+}
+
+/// Spawns one supervised child from its spec's factory.
+type SpawnChild = dyn Fn(&ActorSystem, SpawnOptions, Arc<ChildLink>) -> Spawned + Send + Sync;
 
 /// One child of a supervisor: its name, how to make it, and its policies.
 ///
@@ -103,24 +112,23 @@ pub struct ChildSpec {
     pub(crate) restart: Restart,
     pub(crate) shutdown: Shutdown,
     pub(crate) backoff: Option<Backoff>,
-    pub(crate) start: Arc<Start>,
-    pub(crate) is_supervisor: bool,
+    pub(crate) spawn: Arc<SpawnChild>,
 }
 
 impl ChildSpec {
     /// A worker named `name`, each incarnation made by `factory`:
     /// `Permanent`, shut down with a 5 s timeout, no back-off.
     pub fn new<A: Actor>(name: impl Into<String>, factory: impl Fn() -> A + Send + Sync + 'static) -> Self {
-        let factory: runtime::supervised::Factory<A> = Arc::new(factory);
+        let factory: Arc<dyn Fn() -> A + Send + Sync> = Arc::new(factory);
         ChildSpec {
             name: Arc::from(name.into()),
             restart: Restart::Permanent,
             shutdown: Shutdown::Timeout(Duration::from_secs(5)),
             backoff: None,
-            start: Arc::new(move |system, options, supervisor, link| {
-                runtime::spawn_supervised(system, factory.clone(), options, supervisor, link).cell
+            spawn: Arc::new(move |system, options, link| {
+                let child = runtime::spawn_supervised(system, factory.clone(), options, link);
+                Spawned { endpoint: child.endpoint(), handle: child.supervised_child() }
             }),
-            is_supervisor: false,
         }
     }
 
@@ -132,7 +140,6 @@ impl ChildSpec {
     ) -> Self {
         let mut spec = ChildSpec::new(name, move || Supervisor::from_builder(builder()));
         spec.shutdown = Shutdown::Infinity;
-        spec.is_supervisor = true;
         spec
     }
 

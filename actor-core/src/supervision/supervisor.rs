@@ -6,13 +6,16 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::link::{ChildLink, Phase};
 use super::snapshot::TreeSnapshot;
-use super::spec::{ChildSpec, Restart, Shutdown};
+use super::spec::{ChildSpec, Restart, Shutdown, Spawned};
 use super::{Strategy, SupervisorBuilder, SupervisorError};
+use crate::address::ActorRef;
+use crate::cell::{Control, SupervisedChild};
+use crate::endpoint::{Endpoint, Signal};
 use crate::events::{ActorRestarted, SupervisorEscalated};
-use crate::runtime::cell::{ActorCell, AnyActor, Command, Signal};
-use crate::runtime::link::{ChildLink, Notice, NoticeKind, Phase};
-use crate::{Actor, ActorError, ActorId, ActorRef, Context, Handler, Message, SpawnOptions, StopReason};
+use crate::id::ActorId;
+use crate::{Actor, ActorError, Context, Handler, Message, SpawnOptions, StopReason};
 
 /// A supervisor: an ordinary actor with an ordinary address, so it can be
 /// watched, stopped and nested like any other. Build one with
@@ -31,10 +34,13 @@ pub struct Supervisor {
 
 struct Child {
     spec: ChildSpec,
-    cell: Arc<dyn AnyActor>,
+    /// The child as its handles see it.
+    endpoint: Arc<dyn Endpoint>,
+    /// The same child, taking incarnation commands.
+    handle: Arc<dyn SupervisedChild>,
     link: Arc<ChildLink>,
-    /// The incarnation number we last saw start (or fail to).
-    number: u64,
+    /// The incarnation we last saw start (or fail to).
+    incarnation: u64,
     restarts: u32,
     backoff_attempt: u32,
     started_at: Instant,
@@ -88,7 +94,7 @@ impl Supervisor {
     }
 
     fn index_of(&self, id: ActorId) -> Option<usize> {
-        self.children.iter().position(|c| c.cell.shared().id == id)
+        self.children.iter().position(|c| c.endpoint.id() == id)
     }
 
     /// Spawns a child from `spec` and waits until it runs.
@@ -96,17 +102,17 @@ impl Supervisor {
         if self.children.iter().any(|c| c.spec.name == spec.name) {
             return Err(SupervisorError::NameTaken(spec.name.to_string()));
         }
-        let me: Arc<dyn AnyActor> = ctx.myself().cell.clone();
-        let link = ChildLink::new(me.clone());
+        let link = Arc::new(ChildLink::new(ctx.myself().clone()));
         let options = SpawnOptions::new().name(spec.name.to_string());
-        let cell = (spec.start)(ctx.system(), options, me, link.clone());
-        ctx.add_supervised(cell.clone());
-        let (number, outcome) = link.start_outcome(0).await;
+        let Spawned { endpoint, handle } = (spec.spawn)(ctx.system(), options, link.clone());
+        ctx.add_supervised(handle.clone());
+        let (incarnation, outcome) = link.start_outcome(0).await;
         let child = Child {
             spec,
-            cell,
+            endpoint,
+            handle,
             link,
-            number,
+            incarnation,
             restarts: 0,
             backoff_attempt: 0,
             started_at: Instant::now(),
@@ -187,11 +193,10 @@ impl Supervisor {
         child.backoff_attempt += 1;
         child.restart_pending = true;
         let me = ctx.myself().clone();
-        let id = child.cell.shared().id;
+        let child = child.endpoint.id();
         ctx.spawn_tied(async move {
             tokio::time::sleep(delay).await;
-            let notice = Notice(NoticeKind::RestartDue { child: id });
-            let _ = me.cell.shared.signals.push(Signal::Notice(Box::new(notice)));
+            me.tell_priority(RestartDue { child });
         });
         true
     }
@@ -202,20 +207,16 @@ impl Supervisor {
         loop {
             let child = &mut self.children[index];
             child.restart_pending = false;
-            let _ = child.cell.shared().signals.push(Signal::Supervise(Command::Start));
-            let (number, outcome) = child.link.start_outcome(child.number).await;
-            child.number = number;
+            child.handle.control(Control::Start);
+            let (incarnation, outcome) = child.link.start_outcome(child.incarnation).await;
+            child.incarnation = incarnation;
             child.restarts += 1;
             match outcome {
                 Ok(()) => {
                     child.started_at = Instant::now();
-                    let shared = child.cell.shared();
-                    tracing::info!(child = %shared.id, name = %child.spec.name, attempt = child.restarts, %reason, "child restarted");
-                    ctx.system().events().publish(ActorRestarted {
-                        id: shared.id,
-                        attempt: child.restarts,
-                        reason,
-                    });
+                    let id = child.endpoint.id();
+                    tracing::info!(child = %id, name = %child.spec.name, attempt = child.restarts, %reason, "child restarted");
+                    ctx.system().events().publish(ActorRestarted { id, attempt: child.restarts, reason });
                     return true;
                 }
                 Err(failed) => {
@@ -254,21 +255,20 @@ impl Supervisor {
         }
     }
 
-    async fn snapshot(&self, me: ActorRef<Supervisor>) -> TreeSnapshot {
-        let mut node = TreeSnapshot::of(&me.cell.shared, me.mailbox_len(), 0);
+    async fn snapshot(&self, me: &ActorRef<Supervisor>) -> TreeSnapshot {
+        let mut node = TreeSnapshot::of(&*me.endpoint(), 0);
         for child in &self.children {
             // Only a running nested supervisor can answer; one waiting for
             // its restart is shown without its children.
             let running = matches!(child.link.phase(), Phase::Running(_));
-            let nested =
-                child.cell.clone().into_any().downcast::<ActorCell<Supervisor>>().ok().filter(|_| running);
+            let nested = running && child.endpoint.actor_type() == std::any::type_name::<Supervisor>();
             let snap = match nested {
-                Some(cell) => Box::pin(ActorRef::from_cell(cell).snapshot()).await.ok(),
-                None => None,
+                true => Box::pin(ActorRef::<Supervisor>::from_endpoint(child.endpoint.clone()).snapshot())
+                    .await
+                    .ok(),
+                false => None,
             };
-            let mut snap = snap.unwrap_or_else(|| {
-                TreeSnapshot::of(child.cell.shared(), child.cell.mailbox_len(), child.restarts)
-            });
+            let mut snap = snap.unwrap_or_else(|| TreeSnapshot::of(&*child.endpoint, child.restarts));
             snap.restarts = child.restarts;
             snap.name = Some(child.spec.name.to_string());
             node.children.push(snap);
@@ -280,16 +280,17 @@ impl Supervisor {
 /// Ends the running incarnation for a group restart, by the child's
 /// shutdown policy, and waits until it is down.
 async fn suspend(child: &Child) {
-    let signals = &child.cell.shared().signals;
     match child.spec.shutdown {
-        Shutdown::Brutal => signals.kill(),
+        Shutdown::Brutal => {
+            let _ = child.endpoint.signal(Signal::Kill);
+        }
         _ => {
-            let _ = signals.push(Signal::Supervise(Command::Suspend));
+            child.handle.control(Control::Suspend);
         }
     }
     if let Shutdown::Timeout(limit) = child.spec.shutdown {
         if tokio::time::timeout(limit, child.link.down()).await.is_err() {
-            signals.kill();
+            let _ = child.endpoint.signal(Signal::Kill);
         }
     }
     child.link.down().await;
@@ -297,19 +298,20 @@ async fn suspend(child: &Child) {
 
 /// Stops a child for good, by its shutdown policy.
 async fn stop_for_good(child: &Child) {
-    let shared = child.cell.shared();
-    let _ = shared.signals.push(Signal::Supervise(Command::Stop(StopReason::Shutdown)));
+    child.handle.control(Control::Stop(StopReason::Shutdown));
     match child.spec.shutdown {
-        Shutdown::Brutal => shared.signals.kill(),
+        Shutdown::Brutal => {
+            let _ = child.endpoint.signal(Signal::Kill);
+        }
         Shutdown::Timeout(limit) => {
-            if tokio::time::timeout(limit, shared.wait_for_stop()).await.is_err() {
+            if tokio::time::timeout(limit, child.endpoint.wait_for_stop()).await.is_err() {
                 tracing::warn!(name = %child.spec.name, "child ignored stop; killing it");
-                shared.signals.kill();
+                let _ = child.endpoint.signal(Signal::Kill);
             }
         }
         Shutdown::Infinity => {}
     }
-    shared.wait_for_stop().await;
+    child.endpoint.wait_for_stop().await;
 }
 
 /// A number in 0..1 for back-off jitter, from the OS's randomness.
@@ -331,28 +333,46 @@ impl Actor for Supervisor {
     async fn on_stop(&mut self, _ctx: &mut Context<Self>, _reason: &StopReason) {
         self.stop_all().await;
     }
+}
 
-    async fn __supervision(&mut self, ctx: &mut Context<Self>, notice: Notice) {
-        match notice.0 {
-            NoticeKind::Exited { child, number } => {
-                let Some(index) = self.index_of(child) else { return };
-                if self.children[index].number != number || self.children[index].restart_pending {
-                    return; // about an incarnation already dealt with
-                }
-                let Phase::Down { reason, .. } = self.children[index].link.phase() else { return };
-                self.on_exit(ctx, index, reason).await;
-            }
-            NoticeKind::RestartDue { child } => {
-                if let Some(index) = self.index_of(child) {
-                    if self.children[index].restart_pending {
-                        let reason = match self.children[index].link.phase() {
-                            Phase::Down { reason, .. } => reason,
-                            _ => StopReason::Shutdown,
-                        };
-                        self.restart_now(ctx, index, reason).await;
-                    }
-                }
-            }
+// ---- the supervisor's notices, handled ahead of its mailbox ----
+
+/// Incarnation `incarnation` of `child` ended on its own.
+pub(crate) struct ChildExited {
+    pub(crate) child: ActorId,
+    pub(crate) incarnation: u64,
+}
+impl Message for ChildExited {
+    type Reply = ();
+}
+impl Handler<ChildExited> for Supervisor {
+    async fn handle(&mut self, msg: ChildExited, ctx: &mut Context<Self>) {
+        let Some(index) = self.index_of(msg.child) else { return };
+        let child = &self.children[index];
+        if child.incarnation != msg.incarnation || child.restart_pending {
+            return; // about an incarnation already dealt with
+        }
+        let Phase::Down { reason, .. } = child.link.phase() else { return };
+        self.on_exit(ctx, index, reason).await;
+    }
+}
+
+/// A back-off delay for `child` has passed.
+pub(crate) struct RestartDue {
+    pub(crate) child: ActorId,
+}
+impl Message for RestartDue {
+    type Reply = ();
+}
+impl Handler<RestartDue> for Supervisor {
+    async fn handle(&mut self, msg: RestartDue, ctx: &mut Context<Self>) {
+        let Some(index) = self.index_of(msg.child) else { return };
+        if self.children[index].restart_pending {
+            let reason = match self.children[index].link.phase() {
+                Phase::Down { reason, .. } => reason,
+                _ => StopReason::Shutdown,
+            };
+            self.restart_now(ctx, index, reason).await;
         }
     }
 }
@@ -389,16 +409,16 @@ impl Handler<Ping> for Supervisor {
 
 pub(crate) struct GetChild(pub(crate) String);
 impl Message for GetChild {
-    type Reply = Result<Arc<dyn AnyActor>, SupervisorError>;
+    type Reply = Result<Arc<dyn Endpoint>, SupervisorError>;
 }
 impl Handler<GetChild> for Supervisor {
     async fn handle(
         &mut self,
         msg: GetChild,
         _ctx: &mut Context<Self>,
-    ) -> Result<Arc<dyn AnyActor>, SupervisorError> {
+    ) -> Result<Arc<dyn Endpoint>, SupervisorError> {
         let child = self.children.iter().find(|c| *c.spec.name == msg.0);
-        child.map(|c| c.cell.clone()).ok_or(SupervisorError::NoSuchChild(msg.0))
+        child.map(|c| c.endpoint.clone()).ok_or(SupervisorError::NoSuchChild(msg.0))
     }
 }
 
@@ -447,6 +467,6 @@ impl Message for Snapshot {
 }
 impl Handler<Snapshot> for Supervisor {
     async fn handle(&mut self, _: Snapshot, ctx: &mut Context<Self>) -> TreeSnapshot {
-        self.snapshot(ctx.myself().clone()).await
+        self.snapshot(ctx.myself()).await
     }
 }

@@ -11,6 +11,9 @@ use pin_project_lite::pin_project;
 use stackfuture::StackFuture;
 use tokio::sync::oneshot;
 
+use std::any::TypeId;
+
+use crate::endpoint::{AnyMessage, AnyReply};
 use crate::{Actor, Context, Handler, Message};
 
 /// Bytes reserved in the actor's task for the running handler's future.
@@ -38,6 +41,10 @@ pub(crate) trait Deliver<A: Actor>: Send {
     /// Unwraps what the envelope was built from when it could not be
     /// queued: `Box<M>` for a tell, `Box<(M, reply sender)>` for an ask.
     fn into_message_any(self: Box<Self>) -> Box<dyn Any + Send>;
+
+    /// The envelope taken apart into an erased message that a cell of `A`
+    /// can queue again (an erased send refused after wrapping).
+    fn into_any_message(self: Box<Self>) -> AnyMessage;
 }
 
 impl<A: Actor> dyn Deliver<A> {
@@ -71,6 +78,10 @@ impl<A: Handler<M>, M: Message> Deliver<A> for Tell<M> {
     fn into_message_any(self: Box<Self>) -> Box<dyn Any + Send> {
         Box::new(self.0)
     }
+
+    fn into_any_message(self: Box<Self>) -> AnyMessage {
+        AnyMessage::tell(self.0).with_local_delivery(TypeId::of::<A>(), erased_envelope::<A, M>)
+    }
 }
 
 impl<A: Handler<M>, M: Message> Deliver<A> for Ask<M> {
@@ -86,6 +97,58 @@ impl<A: Handler<M>, M: Message> Deliver<A> for Ask<M> {
     fn into_message_any(self: Box<Self>) -> Box<dyn Any + Send> {
         Box::new((self.msg, self.reply))
     }
+
+    fn into_any_message(self: Box<Self>) -> AnyMessage {
+        let reply = AnyReply::new(self.reply);
+        AnyMessage::ask(self.msg, reply).with_local_delivery(TypeId::of::<A>(), erased_envelope::<A, M>)
+    }
+}
+
+/// An ask that came through an erased [`AnyMessage`](crate::dev::AnyMessage):
+/// the reply goes back through its [`AnyReply`].
+pub(crate) struct AskAny<M> {
+    pub(crate) msg: M,
+    pub(crate) reply: AnyReply,
+}
+
+impl<A: Handler<M>, M: Message> Deliver<A> for AskAny<M> {
+    fn deliver<'a>(self: Box<Self>, actor: &'a mut A, ctx: &'a mut Context<A>) -> HandleFuture<'a> {
+        let AskAny { msg, reply } = *self;
+        HandleFuture::from_or_box(async move {
+            let value = actor.handle(msg, ctx).await;
+            let _ = reply.send_typed(value);
+        })
+    }
+
+    fn message_type(&self) -> &'static str {
+        std::any::type_name::<M>()
+    }
+
+    fn into_message_any(self: Box<Self>) -> Box<dyn Any + Send> {
+        Box::new((self.msg, self.reply))
+    }
+
+    fn into_any_message(self: Box<Self>) -> AnyMessage {
+        AnyMessage::ask(self.msg, self.reply).with_local_delivery(TypeId::of::<A>(), erased_envelope::<A, M>)
+    }
+}
+
+/// Makes actor `A`'s envelope for an erased `M` (with its reply, for an
+/// ask); the [`MakeEnvelope`](crate::endpoint::MakeEnvelope) that a handle
+/// typed by `A` attaches to the messages it erases.
+pub(crate) fn erased_envelope<A: Handler<M>, M: Message>(
+    payload: Box<dyn Any + Send>,
+    reply: Option<AnyReply>,
+) -> Box<dyn Any + Send> {
+    let msg = match payload.downcast::<M>() {
+        Ok(msg) => *msg,
+        Err(_) => unreachable!("an erased envelope is made with its own message type"),
+    };
+    let envelope: Envelope<A> = match reply {
+        None => Box::new(Tell(msg)),
+        Some(reply) => Box::new(AskAny { msg, reply }),
+    };
+    Box::new(envelope)
 }
 
 pin_project! {

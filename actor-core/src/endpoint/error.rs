@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::mailbox::Refused;
+
 /// A message that could not be enqueued, handed back to the sender.
 ///
 /// Nothing is silently lost: every variant owns the message, and
@@ -31,13 +33,16 @@ pub enum SendError<M> {
     Full(M),
     /// The actor has stopped; the message also became a dead letter.
     Closed(M),
+    /// The address cannot carry messages of this type (an endpoint that
+    /// is not a local actor, with no way to transport it).
+    Unsupported(M),
 }
 
 impl<M> SendError<M> {
     /// The message that was not sent.
     pub fn into_inner(self) -> M {
         match self {
-            SendError::Full(msg) | SendError::Closed(msg) => msg,
+            SendError::Full(msg) | SendError::Closed(msg) | SendError::Unsupported(msg) => msg,
         }
     }
 
@@ -52,11 +57,23 @@ impl<M> SendError<M> {
     }
 }
 
-impl<M> From<crate::mailbox::Refused<M>> for SendError<M> {
-    fn from(refused: crate::mailbox::Refused<M>) -> Self {
+impl<M> From<Refused<M>> for SendError<M> {
+    fn from(refused: Refused<M>) -> Self {
         match refused {
-            crate::mailbox::Refused::Full(msg) => SendError::Full(msg),
-            crate::mailbox::Refused::Closed(msg) => SendError::Closed(msg),
+            Refused::Full(msg) => SendError::Full(msg),
+            Refused::Closed(msg) => SendError::Closed(msg),
+        }
+    }
+}
+
+impl<M> SendError<M> {
+    /// The same error with the message changed by `f` (the message's
+    /// erased form turned back into the message, for example).
+    pub fn map<N>(self, f: impl FnOnce(M) -> N) -> SendError<N> {
+        match self {
+            SendError::Full(msg) => SendError::Full(f(msg)),
+            SendError::Closed(msg) => SendError::Closed(f(msg)),
+            SendError::Unsupported(msg) => SendError::Unsupported(f(msg)),
         }
     }
 }
@@ -66,6 +83,7 @@ impl<M> fmt::Debug for SendError<M> {
         match self {
             SendError::Full(_) => f.write_str("Full(..)"),
             SendError::Closed(_) => f.write_str("Closed(..)"),
+            SendError::Unsupported(_) => f.write_str("Unsupported(..)"),
         }
     }
 }
@@ -75,6 +93,7 @@ impl<M> fmt::Display for SendError<M> {
         match self {
             SendError::Full(_) => f.write_str("mailbox full"),
             SendError::Closed(_) => f.write_str("actor stopped"),
+            SendError::Unsupported(_) => f.write_str("message type not supported by this address"),
         }
     }
 }
@@ -98,4 +117,8 @@ pub enum AskError {
     /// [`AskRequest::no_wait`](crate::AskRequest::no_wait).
     #[error("mailbox full")]
     MailboxFull,
+    /// The address cannot carry this message type (see
+    /// [`SendError::Unsupported`]).
+    #[error("message type not supported by this address")]
+    Unsupported,
 }

@@ -1,0 +1,242 @@
+//! What a handle points at, and the one send path that `ActorRef` and
+//! `Recipient` share.
+//!
+//! A [`Target<A>`] is either a local cell (the fast, typed path) or another
+//! crate's [`Endpoint`] (messages erased to [`AnyMessage`]). [`MessageSink<M>`]
+//! is the same thing seen as "whoever handles `M`": implemented for every
+//! target whose actor handles `M`, and for a bare endpoint
+//! ([`ForeignSink`]), it is what `Recipient<M>` and every ask hold.
+
+use std::any::{Any, TypeId};
+use std::sync::Arc;
+
+use tokio::sync::oneshot;
+
+use crate::cell::{ActorCell, Control, SupervisedChild};
+use crate::endpoint::{AnyMessage, AnyReply, BoxFuture, Endpoint, SendError, Signal};
+use crate::envelope::{erased_envelope, Ask, Tell};
+use crate::{Actor, ActorId, Handler, Message, StopReason};
+
+/// The actor behind an `ActorRef<A>`: in this process, or behind another
+/// crate's endpoint.
+// The local cell is inline on purpose: a target always sits behind an
+// `Arc`, and boxing the cell would cost every local actor an allocation
+// and every send a pointer hop.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Target<A: Actor> {
+    Local(ActorCell<A>),
+    Endpoint(Arc<dyn Endpoint>),
+}
+
+impl<A: Actor> Target<A> {
+    pub(crate) fn endpoint(&self) -> &dyn Endpoint {
+        match self {
+            Target::Local(cell) => cell,
+            Target::Endpoint(endpoint) => &**endpoint,
+        }
+    }
+
+    pub(crate) fn local(&self) -> Option<&ActorCell<A>> {
+        match self {
+            Target::Local(cell) => Some(cell),
+            Target::Endpoint(_) => None,
+        }
+    }
+}
+
+impl<A: Actor> Endpoint for Target<A> {
+    fn id(&self) -> ActorId {
+        self.endpoint().id()
+    }
+
+    fn name(&self) -> Option<&str> {
+        self.endpoint().name()
+    }
+
+    fn actor_type(&self) -> &'static str {
+        std::any::type_name::<A>()
+    }
+
+    fn is_alive(&self) -> bool {
+        match self {
+            Target::Local(cell) => cell.is_alive(),
+            Target::Endpoint(endpoint) => endpoint.is_alive(),
+        }
+    }
+
+    fn stop_reason(&self) -> Option<StopReason> {
+        self.endpoint().stop_reason()
+    }
+
+    fn wait_for_stop(&self) -> BoxFuture<'_, StopReason> {
+        self.endpoint().wait_for_stop()
+    }
+
+    fn mailbox_len(&self) -> Option<usize> {
+        self.endpoint().mailbox_len()
+    }
+
+    fn signal(&self, signal: Signal) -> Result<(), Signal> {
+        self.endpoint().signal(signal)
+    }
+
+    fn try_send(&self, message: AnyMessage) -> Result<(), SendError<AnyMessage>> {
+        self.endpoint().try_send(message)
+    }
+
+    fn send(&self, message: AnyMessage) -> BoxFuture<'_, Result<(), SendError<AnyMessage>>> {
+        self.endpoint().send(message)
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
+        self
+    }
+}
+
+/// An ask refused by the mailbox: the message and its reply sender back.
+pub(crate) type AskRefused<M> = SendError<(M, oneshot::Sender<<M as Message>::Reply>)>;
+
+/// An address seen only as "something that handles `M`": the core of
+/// [`Recipient`](crate::Recipient) and of every ask.
+pub(crate) trait MessageSink<M: Message>: Send + Sync + 'static {
+    fn endpoint(&self) -> &dyn Endpoint;
+    fn try_tell(&self, msg: M) -> Result<(), SendError<M>>;
+    fn tell_wait(&self, msg: M) -> BoxFuture<'_, Result<(), SendError<M>>>;
+    fn try_ask(&self, msg: M, reply: oneshot::Sender<M::Reply>) -> Result<(), AskRefused<M>>;
+    fn ask_wait(&self, msg: M, reply: oneshot::Sender<M::Reply>) -> BoxFuture<'_, Result<(), SendError<M>>>;
+}
+
+impl<A: Handler<M>, M: Message> MessageSink<M> for Target<A> {
+    fn endpoint(&self) -> &dyn Endpoint {
+        Target::endpoint(self)
+    }
+
+    fn try_tell(&self, msg: M) -> Result<(), SendError<M>> {
+        match self {
+            Target::Local(cell) => cell.try_send(msg, |m| Box::new(Tell(m))),
+            Target::Endpoint(endpoint) => {
+                erased_try_tell(&**endpoint, addressed::<A, M>(AnyMessage::tell(msg)))
+            }
+        }
+    }
+
+    fn tell_wait(&self, msg: M) -> BoxFuture<'_, Result<(), SendError<M>>> {
+        match self {
+            Target::Local(cell) => Box::pin(cell.send(msg, |m| Box::new(Tell(m)))),
+            Target::Endpoint(endpoint) => {
+                erased_tell_wait(&**endpoint, addressed::<A, M>(AnyMessage::tell(msg)))
+            }
+        }
+    }
+
+    fn try_ask(&self, msg: M, reply: oneshot::Sender<M::Reply>) -> Result<(), AskRefused<M>> {
+        match self {
+            Target::Local(cell) => cell.try_send((msg, reply), |(msg, reply)| Box::new(Ask { msg, reply })),
+            Target::Endpoint(endpoint) => {
+                let message = addressed::<A, M>(AnyMessage::ask(msg, AnyReply::new(reply)));
+                erased_try_ask(&**endpoint, message)
+            }
+        }
+    }
+
+    fn ask_wait(&self, msg: M, reply: oneshot::Sender<M::Reply>) -> BoxFuture<'_, Result<(), SendError<M>>> {
+        match self {
+            Target::Local(cell) => Box::pin(async move {
+                let sent = cell.send((msg, reply), |(msg, reply)| Box::new(Ask { msg, reply })).await;
+                sent.map_err(|e| e.map(|(msg, _)| msg))
+            }),
+            Target::Endpoint(endpoint) => {
+                let message = addressed::<A, M>(AnyMessage::ask(msg, AnyReply::new(reply)));
+                erased_tell_wait(&**endpoint, message)
+            }
+        }
+    }
+}
+
+/// An endpoint whose actor type is unknown, seen as a handler of `M`:
+/// what [`Recipient::from_endpoint`](crate::Recipient::from_endpoint) holds.
+pub(crate) struct ForeignSink(pub(crate) Arc<dyn Endpoint>);
+
+impl<M: Message> MessageSink<M> for ForeignSink {
+    fn endpoint(&self) -> &dyn Endpoint {
+        &*self.0
+    }
+
+    fn try_tell(&self, msg: M) -> Result<(), SendError<M>> {
+        erased_try_tell(&*self.0, AnyMessage::tell(msg))
+    }
+
+    fn tell_wait(&self, msg: M) -> BoxFuture<'_, Result<(), SendError<M>>> {
+        erased_tell_wait(&*self.0, AnyMessage::tell(msg))
+    }
+
+    fn try_ask(&self, msg: M, reply: oneshot::Sender<M::Reply>) -> Result<(), AskRefused<M>> {
+        erased_try_ask(&*self.0, AnyMessage::ask(msg, AnyReply::new(reply)))
+    }
+
+    fn ask_wait(&self, msg: M, reply: oneshot::Sender<M::Reply>) -> BoxFuture<'_, Result<(), SendError<M>>> {
+        erased_tell_wait(&*self.0, AnyMessage::ask(msg, AnyReply::new(reply)))
+    }
+}
+
+/// Marks an erased message as addressed to an `A`, so that a local cell of
+/// `A` behind a forwarding endpoint can queue it.
+fn addressed<A: Handler<M>, M: Message>(message: AnyMessage) -> AnyMessage {
+    message.with_local_delivery(TypeId::of::<A>(), erased_envelope::<A, M>)
+}
+
+fn erased_try_tell<M: Message>(endpoint: &dyn Endpoint, message: AnyMessage) -> Result<(), SendError<M>> {
+    endpoint.try_send(message).map_err(|e| e.map(|m| handed_back::<M>(m).0))
+}
+
+fn erased_tell_wait<M: Message>(
+    endpoint: &dyn Endpoint,
+    message: AnyMessage,
+) -> BoxFuture<'_, Result<(), SendError<M>>> {
+    Box::pin(async move { endpoint.send(message).await.map_err(|e| e.map(|m| handed_back::<M>(m).0)) })
+}
+
+fn erased_try_ask<M: Message>(endpoint: &dyn Endpoint, message: AnyMessage) -> Result<(), AskRefused<M>> {
+    endpoint.try_send(message).map_err(|e| {
+        e.map(|m| {
+            let (msg, reply) = handed_back::<M>(m);
+            let reply = reply.and_then(AnyReply::into_sender::<M::Reply>);
+            // A reply slot the endpoint kept: the asker's receiver ends
+            // with `Stopped` once this fresh sender is dropped unused.
+            (msg, reply.unwrap_or_else(|| oneshot::channel().0))
+        })
+    })
+}
+
+/// The message an endpoint refused, typed again.
+///
+/// # Panics
+/// If the endpoint handed back another message than it was given: a bug
+/// in that endpoint's crate, which the `Endpoint` contract forbids.
+fn handed_back<M: Message>(message: AnyMessage) -> (M, Option<AnyReply>) {
+    match message.downcast::<M>() {
+        Ok(parts) => parts,
+        Err(other) => panic!(
+            "an endpoint handed back a `{}` for a refused `{}`",
+            other.message_type(),
+            std::any::type_name::<M>()
+        ),
+    }
+}
+
+impl<A: Actor> SupervisedChild for Target<A> {
+    fn control(&self, command: Control) -> bool {
+        match self {
+            Target::Local(cell) => cell.control(command),
+            Target::Endpoint(_) => false, // supervision is local
+        }
+    }
+
+    fn endpoint(&self) -> &dyn Endpoint {
+        Target::endpoint(self)
+    }
+}

@@ -1,0 +1,83 @@
+//! The seam for extension crates: handles that point at something other
+//! than a local actor.
+//!
+//! Every handle ([`ActorRef`](crate::ActorRef),
+//! [`WeakActorRef`](crate::WeakActorRef), [`Recipient`](crate::Recipient)),
+//! every watcher, every child and every registry entry reaches its actor
+//! through an [`Endpoint`]. A local actor's cell is one. A crate that carries
+//! actors elsewhere (a remote node's proxy, a test kit's probe or mock)
+//! implements `Endpoint` and wraps it:
+//!
+//! * [`ActorRef::from_endpoint`](crate::ActorRef::from_endpoint) gives an
+//!   `ActorRef<A>` that users call exactly like a local one;
+//! * [`Recipient::from_endpoint`](crate::Recipient::from_endpoint) gives a
+//!   `Recipient<M>`;
+//! * [`ActorSystem::register_endpoint`](crate::ActorSystem::register_endpoint)
+//!   makes it findable by name;
+//! * [`Context::watch`](crate::Context::watch) on such an `ActorRef` sends it
+//!   a [`Signal::Watch`]; the endpoint answers with a
+//!   [`Signal::Terminated`] to the watcher when its actor stops.
+//!
+//! Messages reach a foreign endpoint erased, as [`AnyMessage`]s: the
+//! endpoint downcasts the types it knows (or finds a codec by
+//! [`AnyMessage::message_type`]) and answers asks through [`AnyReply`]. One
+//! it cannot carry goes back in [`SendError::Unsupported`](crate::SendError::Unsupported),
+//! so the sender gets its message back. A message that came from an
+//! `ActorRef<A>` also carries what a local `A` needs to queue it, so a
+//! forwarder may pass it on to a local actor's endpoint unchanged.
+//!
+//! The trait's methods are what the runtime itself relies on; they are
+//! stable within a minor version, like the rest of the public API.
+//!
+//! # Example: a forwarding endpoint
+//!
+//! A proxy that stands for a local actor and counts what passes through:
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::any::Any;
+//! use std::sync::atomic::{AtomicUsize, Ordering};
+//! use std::sync::Arc;
+//!
+//! use actor_core::dev::{AnyMessage, BoxFuture, Endpoint, Signal};
+//! use actor_core::prelude::*;
+//! use actor_core::ActorId;
+//!
+//! struct Counter(u64);
+//! impl Actor for Counter {}
+//! struct Add(u64);
+//! impl Message for Add { type Reply = u64; }
+//! impl Handler<Add> for Counter {
+//!     async fn handle(&mut self, m: Add, _: &mut Context<Self>) -> u64 { self.0 += m.0; self.0 }
+//! }
+//!
+//! /// Forwards everything to `inner` and counts the messages.
+//! struct Counting { inner: Arc<dyn Endpoint>, seen: AtomicUsize }
+//!
+//! impl Endpoint for Counting {
+//!     fn id(&self) -> ActorId { self.inner.id() }
+//!     fn actor_type(&self) -> &'static str { self.inner.actor_type() }
+//!     fn stop_reason(&self) -> Option<StopReason> { self.inner.stop_reason() }
+//!     fn wait_for_stop(&self) -> BoxFuture<'_, StopReason> { self.inner.wait_for_stop() }
+//!     fn signal(&self, signal: Signal) -> Result<(), Signal> { self.inner.signal(signal) }
+//!     fn try_send(&self, message: AnyMessage) -> Result<(), SendError<AnyMessage>> {
+//!         self.seen.fetch_add(1, Ordering::Relaxed);
+//!         self.inner.try_send(message)
+//!     }
+//!     fn as_any(&self) -> &dyn Any { self }
+//!     fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> { self }
+//! }
+//!
+//! let system = ActorSystem::new();
+//! let counter = system.spawn(Counter(0));
+//! let proxy = Arc::new(Counting { inner: counter.endpoint(), seen: AtomicUsize::new(0) });
+//! let via_proxy: ActorRef<Counter> = ActorRef::from_endpoint(proxy.clone());
+//! assert_eq!(via_proxy.ask(Add(2)).await?, 2);
+//! via_proxy.tell(Add(3)).await?;
+//! assert_eq!(counter.ask(Add(0)).await?, 5);
+//! assert_eq!(proxy.seen.load(Ordering::Relaxed), 2);
+//! # system.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+pub use crate::endpoint::{AnyMessage, AnyReply, BoxFuture, Endpoint, Signal};

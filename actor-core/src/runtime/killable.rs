@@ -1,0 +1,57 @@
+//! Running a hook or handler so that a kill can end it, and naming a panic.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context as TaskContext, Poll};
+
+use pin_project_lite::pin_project;
+
+use crate::mailbox::signal::SignalLane;
+use crate::StopReason;
+
+pin_project! {
+    /// Runs a hook or handler unless the actor is killed meanwhile
+    /// (`None`). The fast path, a future that completes on its first
+    /// poll, never touches the signal lane.
+    pub(crate) struct Killable<'l, F, S> {
+        #[pin]
+        inner: F,
+        lane: &'l SignalLane<S>,
+    }
+}
+
+impl<'l, F, S> Killable<'l, F, S> {
+    pub(crate) fn new(inner: F, lane: &'l SignalLane<S>) -> Self {
+        Killable { inner, lane }
+    }
+}
+
+impl<F: Future, S> Future for Killable<'_, F, S> {
+    type Output = Option<F::Output>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if let Poll::Ready(out) = this.inner.poll(cx) {
+            return Poll::Ready(Some(out));
+        }
+        this.lane.register(cx.waker());
+        if this.lane.is_killed() {
+            Poll::Ready(None)
+        } else {
+            Poll::Pending
+        }
+    }
+}
+
+/// The reason for a caught panic, with its text; traced as an error.
+pub(crate) fn panicked(panic: Box<dyn std::any::Any + Send>, place: &str) -> StopReason {
+    let text = if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "non-string panic payload".to_owned()
+    };
+    tracing::error!(panic = %text, place, "actor panicked");
+    StopReason::Panicked(text)
+}

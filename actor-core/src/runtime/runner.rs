@@ -1,0 +1,273 @@
+//! The runner: an actor's loop state and its incarnations.
+//!
+//! An unsupervised actor has one incarnation ([`run`]). A supervised one
+//! ([`run_supervised`]) runs incarnation after incarnation over the same
+//! cell, mailbox and context, each a fresh value from its factory, started
+//! and ended by its supervisor's [`Control`] commands; what the supervisor
+//! is told goes through [`Incarnations`], which `supervision/` implements.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use futures_util::FutureExt;
+
+use super::killable::{panicked, Killable};
+use super::serve::{serve, EventSources};
+use super::signals::{wait_for_command, Ended};
+use super::stop::{finish, wind_down};
+use crate::address::ActorRef;
+use crate::cell::Control;
+use crate::endpoint::Endpoint;
+use crate::envelope::Envelope;
+use crate::events::ActorStarted;
+use crate::id::ActorId;
+use crate::mailbox::MailboxReceiver;
+use crate::{Actor, ActorError, Context, StopReason};
+
+/// What the supervision protocol hears of a supervised actor's
+/// incarnations.
+pub(crate) trait Incarnations: Send + Sync + 'static {
+    /// Incarnation `number` is being made and started.
+    fn starting(&self);
+    /// Incarnation `number` has started and handles messages.
+    fn running(&self, number: u64);
+    /// Incarnation `number` ended on its own; `started` if it had run.
+    fn ended(&self, actor: ActorId, number: u64, reason: &StopReason, started: bool);
+    /// Incarnation `number` was ended by its supervisor (a group restart).
+    fn suspended(&self, number: u64);
+    /// The actor has stopped for good.
+    fn finished(&self);
+}
+
+/// The loop state of an actor: the [`Context`] it lends to every handler,
+/// the messages taken from the mailbox, and (boxed on first use) event
+/// subscriptions, children and watchers.
+pub(crate) struct Runner<A: Actor> {
+    pub(super) ctx: Context<A>,
+    /// The actor's own address, for the loop's use of its cell while the
+    /// context is lent to a handler.
+    pub(super) myself: ActorRef<A>,
+    pub(super) inbox: MailboxReceiver<Envelope<A>>,
+    pub(super) rare: Option<Box<Rare<A>>>,
+}
+
+/// The runner's rarely used state.
+pub(super) struct Rare<A: Actor> {
+    pub(super) sources: EventSources<A>,
+    /// Children spawned from the context, stopped before the actor.
+    pub(super) children: Vec<Arc<dyn Endpoint>>,
+    /// Actors watching this one, told when it stops for good.
+    pub(super) watchers: Vec<Arc<dyn Endpoint>>,
+}
+
+impl<A: Actor> Runner<A> {
+    pub(crate) fn new(ctx: Context<A>) -> Self {
+        Runner { myself: ctx.myself().clone(), ctx, inbox: MailboxReceiver::new(), rare: None }
+    }
+
+    pub(super) fn rare(&mut self) -> &mut Rare<A> {
+        Rare::get(&mut self.rare)
+    }
+
+    /// Takes the children and subscriptions the handlers made.
+    pub(super) fn collect(&mut self) {
+        let (children, sources) = (self.ctx.take_new_children(), self.ctx.take_new_sources());
+        let rare = self.rare();
+        if !children.is_empty() {
+            // Stopped children are pruned as new ones come, so a parent
+            // that spawns many short-lived children keeps a short list.
+            rare.children.retain(|c| c.is_alive());
+            rare.children.extend(children);
+        }
+        rare.sources.extend(sources);
+    }
+}
+
+impl<A: Actor> Rare<A> {
+    /// The rare state, made on first use.
+    pub(super) fn get(rare: &mut Option<Box<Rare<A>>>) -> &mut Rare<A> {
+        rare.get_or_insert_with(|| {
+            Box::new(Rare { sources: EventSources::new(), children: Vec::new(), watchers: Vec::new() })
+        })
+    }
+
+    pub(super) fn add_watcher(rare: &mut Option<Box<Rare<A>>>, watcher: Arc<dyn Endpoint>) {
+        let id = watcher.id();
+        let watchers = &mut Rare::get(rare).watchers;
+        if !watchers.iter().any(|w| w.id() == id) {
+            watchers.push(watcher);
+        }
+    }
+
+    pub(super) fn remove_watcher(rare: &mut Option<Box<Rare<A>>>, watcher: ActorId) {
+        if let Some(rare) = rare.as_mut() {
+            rare.watchers.retain(|w| w.id() != watcher);
+        }
+    }
+}
+
+/// Runs one unsupervised actor from start to stop.
+///
+/// A plain function returning an `async move` block, not an `async fn`:
+/// see the size budget in the module docs.
+#[allow(clippy::manual_async_fn)] // keeps the arguments out of the task twice
+pub(crate) fn run<A: Actor>(mut actor: A, ctx: Context<A>) -> impl Future<Output = ()> + Send {
+    // Made here, not in the block: the block would keep `ctx` as well.
+    let mut runner = Runner::new(ctx);
+    async move {
+        let ended = incarnation::<A, false>(&mut actor, &mut runner, || {}).await;
+        drop(actor);
+        let reason = match ended {
+            Ended::OnItsOwn(reason) | Ended::ForGood(reason) => reason,
+            Ended::Suspended => StopReason::Shutdown, // no supervisor sends this
+        };
+        finish(&mut runner, reason);
+    }
+}
+
+/// Makes a fresh actor state for each incarnation.
+pub(crate) type Factory<A> = Arc<dyn Fn() -> A + Send + Sync>;
+
+/// Runs incarnations until the supervisor stops the actor for good.
+#[allow(clippy::manual_async_fn)] // keeps the arguments out of the task twice
+pub(crate) fn run_supervised<A: Actor>(
+    factory: Factory<A>,
+    ctx: Context<A>,
+    link: Arc<dyn Incarnations>,
+) -> impl Future<Output = ()> + Send {
+    let mut runner = Runner::new(ctx);
+    async move {
+        let id = runner.myself.id();
+        let mut number = 0;
+        loop {
+            number += 1;
+            runner.myself.cell().lane().clear_kill();
+            link.starting();
+            let started = std::sync::atomic::AtomicBool::new(false);
+            let ended = match std::panic::catch_unwind(AssertUnwindSafe(|| factory())) {
+                Ok(mut actor) => {
+                    let running = || {
+                        started.store(true, std::sync::atomic::Ordering::Relaxed);
+                        link.running(number);
+                    };
+                    let ended = incarnation::<A, true>(&mut actor, &mut runner, running).await;
+                    // Dropped before the supervisor hears of the end.
+                    drop(actor);
+                    ended
+                }
+                Err(panic) => Ended::OnItsOwn(panicked(panic, "factory")),
+            };
+            let own_reason = match ended {
+                Ended::ForGood(reason) => {
+                    finish(&mut runner, reason);
+                    link.finished();
+                    return;
+                }
+                Ended::Suspended => {
+                    link.suspended(number);
+                    None
+                }
+                Ended::OnItsOwn(reason) => {
+                    let started = started.load(std::sync::atomic::Ordering::Relaxed);
+                    link.ended(id, number, &reason, started);
+                    Some(reason)
+                }
+            };
+            runner.ctx.reset_for_restart();
+            match Box::pin(wait_for_command(&mut runner)).await {
+                Control::Start => continue,
+                Control::Stop(final_reason) => {
+                    runner.myself.cell().mailbox().close();
+                    // An actor that stopped on its own keeps its own reason
+                    // (normal or not) as the one watchers see.
+                    finish(&mut runner, own_reason.unwrap_or(final_reason));
+                    link.finished();
+                    return;
+                }
+                Control::Suspend => unreachable!("wait_for_command answers Suspend itself"),
+            }
+        }
+    }
+}
+
+/// Runs one incarnation: `on_start`, messages and signals, then children
+/// and `on_stop`. `started` runs once `on_start` has succeeded. The caller
+/// owns the actor (borrowed here, so it is stored once in the task) and
+/// drops it as soon as this returns. A `SUPERVISED` actor's mailbox stays
+/// open unless its supervisor stops it for good.
+#[allow(clippy::manual_async_fn)] // keeps the arguments out of the task twice
+pub(crate) fn incarnation<'a, A: Actor, const SUPERVISED: bool>(
+    actor: &'a mut A,
+    runner: &'a mut Runner<A>,
+    started: impl FnOnce() + 'a,
+) -> impl Future<Output = Ended> + 'a {
+    async move {
+        let start =
+            AssertUnwindSafe(Killable::new(actor.on_start(&mut runner.ctx), runner.myself.cell().lane()))
+                .catch_unwind()
+                .await;
+        // Taken by value, so the outcome is not kept in the task while the
+        // actor serves.
+        let failed = start_failure(start);
+        let (ended, was_started) = match failed {
+            Some(ended) => (ended, false),
+            None => {
+                // Moved out (it is `None`), so it is not kept in the task
+                // while the actor serves.
+                drop(failed);
+                tracing::debug!("actor started");
+                started();
+                let cell = runner.myself.cell();
+                cell.system().events().actor_started(|| ActorStarted {
+                    id: cell.id(),
+                    actor_type: cell.short_type(),
+                    name: cell.name().cloned(),
+                });
+                let served = AssertUnwindSafe(serve(actor, runner)).catch_unwind().await;
+                (served.unwrap_or_else(|panic| Ended::OnItsOwn(panicked(panic, "handler"))), true)
+            }
+        };
+        if let Some(rare) = runner.rare.as_mut() {
+            // Subscriptions end with the incarnation.
+            rare.sources.clear();
+        }
+        let suspended = matches!(ended, Ended::Suspended);
+        let (reason, for_good) = match ended {
+            Ended::OnItsOwn(reason) => (reason, false),
+            Ended::Suspended => (StopReason::Shutdown, false),
+            Ended::ForGood(reason) => (reason, true),
+        };
+
+        // Nothing new gets in from here on; what is queued becomes dead letters.
+        if !SUPERVISED || for_good {
+            runner.myself.cell().mailbox().close();
+        }
+        // Stopping runs once: boxed, so its futures do not enlarge every idle
+        // actor's task.
+        let reason = Box::pin(wind_down(actor, runner, reason, was_started)).await;
+        if for_good {
+            Ended::ForGood(reason)
+        } else if suspended && reason == StopReason::Shutdown {
+            Ended::Suspended
+        } else {
+            Ended::OnItsOwn(reason)
+        }
+    }
+}
+
+/// How `on_start` ended: `None` if it succeeded, else how the incarnation
+/// ends.
+fn start_failure(
+    start: Result<Option<Result<(), ActorError>>, Box<dyn std::any::Any + Send>>,
+) -> Option<Ended> {
+    match start {
+        Ok(Some(Ok(()))) => None,
+        Ok(Some(Err(err))) => {
+            tracing::warn!(error = %err, "actor failed to start");
+            Some(Ended::OnItsOwn(StopReason::StartFailed(err)))
+        }
+        Ok(None) => Some(Ended::OnItsOwn(StopReason::Killed)),
+        Err(panic) => Some(Ended::OnItsOwn(panicked(panic, "on_start"))),
+    }
+}

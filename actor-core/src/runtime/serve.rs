@@ -1,0 +1,184 @@
+//! The serve loop: signals first, then events and messages, one handler at
+//! a time.
+
+use std::future::{poll_fn, Future};
+use std::task::{Context as TaskContext, Poll};
+
+use super::killable::Killable;
+use super::runner::Runner;
+use super::signals::{handle_signals, Ended};
+use crate::events::EventSource;
+use crate::{Actor, StopReason};
+
+/// Most events handled in one run before the mailbox gets a turn.
+const EVENT_RUN: u32 = 32;
+
+/// What the loop handles next. `Copy`, and holding no message: the
+/// generator then keeps nothing of it beside the running handler.
+#[derive(Clone, Copy)]
+enum Next {
+    Signals,
+    /// A message is in the runner's inbox batch.
+    Message,
+    /// The event source at this index has an event ready.
+    Event(usize),
+}
+
+/// Handles signals and messages until the actor is asked to stop.
+#[allow(clippy::manual_async_fn)] // keeps the arguments out of the task twice
+pub(super) fn serve<'a, A: Actor>(
+    actor: &'a mut A,
+    runner: &'a mut Runner<A>,
+) -> impl Future<Output = Ended> + 'a {
+    async move {
+        loop {
+            // Checked first: `ctx.stop()` may come from `on_start` or the last
+            // handler.
+            if let Some(reason) = runner.ctx.take_stop_request() {
+                return Ended::OnItsOwn(reason);
+            }
+            if runner.ctx.has_new_work() {
+                runner.collect();
+            }
+            // Events already taken from a subscription's buffer are handled in a
+            // run (up to EVENT_RUN) while no signal is waiting: the mailbox
+            // waits at most that many events, and polling is paid once a run.
+            let next = match runner.rare.as_deref().and_then(|r| r.sources.run) {
+                Some((index, length)) if length < EVENT_RUN && !runner.myself.cell().lane().has_work() => {
+                    Next::Event(index as usize)
+                }
+                _ => {
+                    let Runner { myself, inbox, rare, .. } = &mut *runner;
+                    let cell = myself.cell();
+                    // A run ends here: the next event, if that is what comes,
+                    // starts a new one.
+                    if let Some(rare) = rare.as_deref_mut() {
+                        rare.sources.run = None;
+                    }
+                    poll_fn(|cx| {
+                        if cell.lane().has_work() {
+                            return Poll::Ready(Next::Signals);
+                        }
+                        // Alternate which side goes first, so a busy mailbox
+                        // cannot starve subscriptions, nor a busy topic the
+                        // mailbox.
+                        let mut sources =
+                            rare.as_deref_mut().map(|r| &mut r.sources).filter(|s| !s.is_empty());
+                        let events_first = sources.as_deref_mut().is_some_and(|s| {
+                            s.first = !s.first;
+                            s.first
+                        });
+                        if events_first {
+                            if let Some(index) = sources.as_deref_mut().and_then(|s| s.poll(cx)) {
+                                return Poll::Ready(Next::Event(index));
+                            }
+                        }
+                        if inbox.ready(cell.mailbox()) {
+                            return Poll::Ready(Next::Message);
+                        }
+                        if !events_first {
+                            if let Some(index) = sources.and_then(|s| s.poll(cx)) {
+                                return Poll::Ready(Next::Event(index));
+                            }
+                        }
+                        // One waker for both lanes: senders wake it when they
+                        // find the mailbox empty. Both are checked again
+                        // after registering, as with any waker.
+                        cell.lane().register(cx.waker());
+                        if cell.lane().has_work() {
+                            Poll::Ready(Next::Signals)
+                        } else if inbox.ready(cell.mailbox()) {
+                            Poll::Ready(Next::Message)
+                        } else {
+                            Poll::Pending
+                        }
+                    })
+                    .await
+                }
+            };
+
+            // One await point for every handler, message or event, so the
+            // actor's task stores one handler future, not one per kind.
+            let handling = match next {
+                // A message or signals come only from the poll above, which
+                // has already ended any event run.
+                Next::Message => {
+                    let Some(envelope) = runner.inbox.try_recv(runner.myself.cell().mailbox()) else {
+                        continue;
+                    };
+                    envelope.deliver(actor, &mut runner.ctx)
+                }
+                Next::Event(index) => {
+                    let Some(sources) = runner.rare.as_deref_mut().map(|r| &mut r.sources) else { continue };
+                    let length = sources.run.map_or(0, |(_, n)| n);
+                    match sources.list[index].deliver(actor, &mut runner.ctx) {
+                        Some(handling) => {
+                            sources.run = Some((index as u32, length + 1));
+                            handling
+                        }
+                        None => {
+                            sources.run = None;
+                            continue;
+                        }
+                    }
+                }
+                Next::Signals => {
+                    // Signals are rare: boxed, to keep the hook futures out of
+                    // every idle actor's task.
+                    if let Some(ended) = Box::pin(handle_signals(actor, runner)).await {
+                        return ended;
+                    }
+                    continue;
+                }
+            };
+            if Killable::new(handling, runner.myself.cell().lane()).await.is_none() {
+                return Ended::OnItsOwn(StopReason::Killed);
+            }
+        }
+    }
+}
+
+/// The event subscriptions of a running incarnation.
+pub(super) struct EventSources<A: Actor> {
+    list: Vec<Box<dyn EventSource<A>>>,
+    /// Whether the last poll looked at the events before the mailbox.
+    first: bool,
+    /// A run of events from one subscription: its index and length so far.
+    run: Option<(u32, u32)>,
+}
+
+impl<A: Actor> EventSources<A> {
+    pub(super) fn new() -> Self {
+        EventSources { list: Vec::new(), first: false, run: None }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    pub(super) fn extend(&mut self, sources: Vec<Box<dyn EventSource<A>>>) {
+        self.list.extend(sources);
+    }
+
+    /// Drops every subscription (which unsubscribes).
+    pub(super) fn clear(&mut self) {
+        self.list.clear();
+        self.run = None;
+    }
+
+    /// The index of a subscription with an event ready; ended
+    /// subscriptions (the system shut down) are dropped on the way.
+    fn poll(&mut self, cx: &mut TaskContext<'_>) -> Option<usize> {
+        let mut index = 0;
+        while index < self.list.len() {
+            match self.list[index].poll_ready(cx) {
+                Poll::Ready(true) => return Some(index),
+                Poll::Ready(false) => {
+                    self.list.swap_remove(index);
+                }
+                Poll::Pending => index += 1,
+            }
+        }
+        None
+    }
+}
