@@ -68,7 +68,22 @@ pub struct ActorId {
 
 impl ActorId {
     pub(crate) fn new(node: NodeId, seq: u64) -> Self {
-        ActorId { node, seq }
+        Self::from_parts(node, seq)
+    }
+
+    /// Rebuilds an actor id from its [`node`](ActorId::node) and
+    /// [`sequence`](ActorId::sequence), for transports that carry the two.
+    ///
+    /// ```
+    /// use actor_core::{ActorId, NodeId};
+    /// let node = NodeId::from_u128(0x3f2a_9c01 << 96);
+    /// let id = ActorId::from_parts(node, 7);
+    /// assert_eq!((id.node(), id.sequence()), (node, 7));
+    /// assert_eq!(id.to_string(), "3f2a9c01.7");
+    /// assert_eq!(ActorId::from_parts(id.node(), id.sequence()), id);
+    /// ```
+    pub fn from_parts(node: NodeId, sequence: u64) -> ActorId {
+        ActorId { node, seq: sequence }
     }
 
     /// The node this actor lives on.

@@ -56,6 +56,15 @@
 //!
 //! The guide chapters live in `docs/`; [`guide`] holds them as compiled
 //! documentation.
+//!
+//! # Features
+//!
+//! Features only add: none changes a signature.
+//!
+//! | feature | default | adds |
+//! |---|---|---|
+//! | `macros` | on | `#[derive(Actor, Message, Event)]` and `#[actor]` (actor-macros, re-exported) |
+//! | `serde` | off | `Serialize` and `Deserialize` for [`NodeId`], [`ActorId`] and [`StopReason`] (serde without its derive macros) |
 #![deny(missing_docs)]
 #![doc(test(attr(deny(warnings), allow(dead_code))))]
 
@@ -88,6 +97,8 @@ mod registry;
 mod reply;
 mod runtime;
 mod system;
+#[cfg(feature = "serde")]
+mod wire;
 
 pub mod dev;
 pub mod guide;

@@ -73,7 +73,7 @@ impl Actor for Tally {}
 impl Handler<Ping> for Tally {
     async fn handle(&mut self, msg: Ping, _ctx: &mut Context<Self>) -> u64 {
         self.0.fetch_add(1, Ordering::Relaxed);
-        if msg.0 % 7 == 0 {
+        if msg.0.is_multiple_of(7) {
             tokio::task::yield_now().await; // let queues build up
         }
         msg.0

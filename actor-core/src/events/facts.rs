@@ -98,7 +98,7 @@ runtime_fact!(EventsDropped);
 /// True for the drop counts at which an [`EventsDropped`] is published.
 pub(crate) fn report_due(dropped: u64) -> bool {
     const EVERY: u64 = 1 << 16;
-    dropped.is_power_of_two() && dropped <= EVERY || dropped % EVERY == 0
+    dropped.is_power_of_two() && dropped <= EVERY || dropped.is_multiple_of(EVERY)
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 //! A restarted child keeps its `ActorRef` and its mailbox: messages queued
 //! behind the one that failed are handled by the new incarnation, in order.
 //! The failing message is dropped (an asker gets
-//! [`AskError::Stopped`](crate::AskError::Stopped)); state comes fresh from
+//! [`AskError::Stopped`]); state comes fresh from
 //! the factory.
 //!
 //! ```
