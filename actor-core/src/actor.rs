@@ -75,6 +75,15 @@ pub struct Terminated {
     pub reason: StopReason,
 }
 
+impl Terminated {
+    /// A notice that `id` stopped for `reason`: what an
+    /// [`Endpoint`](crate::dev::Endpoint) of another crate sends its
+    /// watchers (as [`Signal::Terminated`](crate::dev::Signal::Terminated)).
+    pub fn new(id: ActorId, reason: StopReason) -> Self {
+        Terminated { id, reason }
+    }
+}
+
 /// Why an actor stopped.
 ///
 /// `Normal` and `Shutdown` are normal stops; every other reason is abnormal

@@ -190,8 +190,8 @@ impl<A: Actor> ActorRef<A> {
     /// `.timeout(d)` and `.no_wait()`.
     ///
     /// # Errors
-    /// [`AskError::Stopped`] if the actor is not running or stops before it
-    /// replies; [`AskError::Timeout`] and [`AskError::MailboxFull`] as
+    /// [`AskError::Stopped`](crate::AskError::Stopped) if the actor is not running or stops before it
+    /// replies; [`AskError::Timeout`](crate::AskError::Timeout) and [`AskError::MailboxFull`](crate::AskError::MailboxFull) as
     /// configured on the request.
     ///
     /// # Cancel safety
