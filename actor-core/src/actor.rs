@@ -5,7 +5,10 @@ use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 
-use crate::{ActorId, Context, MailboxCapacity};
+// The handler call names its context: the one reference above this layer (see "Layers" in docs/ARCHITECTURE.md).
+use crate::id::ActorId;
+use crate::mailbox::MailboxCapacity;
+use crate::Context;
 
 /// An actor: state owned by one task, changed only by the messages it handles.
 ///

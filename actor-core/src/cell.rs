@@ -10,6 +10,7 @@ use std::sync::{Arc, OnceLock};
 use slotmap::{Key, KeyData};
 use tokio::sync::Notify;
 
+use crate::actor::{Actor, StopReason, Terminated};
 use crate::endpoint::{AnyMessage, BoxFuture, Endpoint, SendError, Signal};
 use crate::envelope::Envelope;
 use crate::id::ActorId;
@@ -17,7 +18,6 @@ use crate::loom::AtomicWaker;
 use crate::mailbox::signal::{SignalLane, Taken};
 use crate::mailbox::{Mailbox, MailboxCapacity};
 use crate::system::{ActorSystem, TableSlot};
-use crate::{Actor, StopReason, Terminated};
 
 /// What travels in a local actor's signal lane, ahead of its mailbox.
 pub(crate) enum LaneSignal<A: Actor> {

@@ -13,8 +13,11 @@ use tokio::sync::oneshot;
 
 use std::any::TypeId;
 
+use crate::actor::Actor;
+// The handler call names its context: the one reference above this layer (see "Layers" in docs/ARCHITECTURE.md).
 use crate::endpoint::{AnyMessage, AnyReply};
-use crate::{Actor, Context, Handler, Message};
+use crate::message::{Handler, Message};
+use crate::Context;
 
 /// Bytes reserved in the actor's task for the running handler's future.
 ///

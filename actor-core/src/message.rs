@@ -2,7 +2,9 @@
 
 use std::future::Future;
 
-use crate::{Actor, Context};
+use crate::actor::Actor;
+// The handler call names its context: the one reference above this layer (see "Layers" in docs/ARCHITECTURE.md).
+use crate::Context;
 
 /// A command sent to a known actor. The reply type is part of the message.
 ///

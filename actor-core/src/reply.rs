@@ -7,7 +7,7 @@ use std::task::{Context, Poll};
 
 use tokio::sync::oneshot;
 
-use crate::AskError;
+use crate::endpoint::AskError;
 
 /// A reply that arrives later: use `Deferred<T>` as a message's `Reply`
 /// when the handler must wait for other work but should not hold up the

@@ -13,12 +13,12 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 use tokio::sync::Notify;
 
+use crate::actor::StopReason;
 use crate::endpoint::{Endpoint, Signal};
 use crate::events::{DeadLetter, EventStream};
 use crate::id::{ActorId, NodeId};
 use crate::mailbox::MailboxCapacity;
 use crate::registry::Registry;
-use crate::StopReason;
 
 /// A group of actors with their own registry, node identity and shutdown.
 ///

@@ -27,7 +27,8 @@ use serde::de::{
 use serde::ser::{SerializeStruct, SerializeTupleStruct, Serializer};
 use serde::{Deserialize, Serialize};
 
-use crate::{ActorError, ActorId, NodeId, StopReason};
+use crate::actor::{ActorError, StopReason};
+use crate::id::{ActorId, NodeId};
 
 impl Serialize for NodeId {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

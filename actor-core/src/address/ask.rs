@@ -12,7 +12,7 @@ use tokio::time::Sleep;
 
 use crate::address::target::MessageSink;
 use crate::endpoint::{AskError, BoxFuture, SendError};
-use crate::Message;
+use crate::message::Message;
 
 /// A pending `ask`: await it for the reply.
 ///

@@ -13,11 +13,12 @@ use std::sync::{Arc, Weak};
 pub use ask::{AskFuture, AskRequest};
 pub use recipient::Recipient;
 
+use crate::actor::{Actor, StopReason};
 use crate::cell::{ActorCell, LaneSignal};
 use crate::endpoint::{Endpoint, SendError, Signal};
 use crate::envelope::Tell;
 use crate::id::ActorId;
-use crate::{Actor, Handler, Message, StopReason};
+use crate::message::{Handler, Message};
 use target::MessageSink;
 pub(crate) use target::Target;
 

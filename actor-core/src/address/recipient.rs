@@ -3,11 +3,12 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::actor::StopReason;
 use crate::address::target::{ForeignSink, MessageSink};
 use crate::address::AskRequest;
 use crate::endpoint::{Endpoint, SendError};
 use crate::id::ActorId;
-use crate::{Message, StopReason};
+use crate::message::Message;
 
 /// "Whoever handles `M`": an address erased to one message type.
 ///

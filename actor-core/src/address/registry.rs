@@ -1,12 +1,12 @@
 //! Typed names: `register` and `lookup` on [`ActorSystem`], over the
 //! system's registry of endpoints.
 
+use crate::actor::Actor;
 use crate::address::ActorRef;
 use crate::cell::short_type_name;
 use crate::endpoint::Endpoint;
 use crate::registry::{LookupError, RegisterError};
 use crate::system::ActorSystem;
-use crate::Actor;
 
 impl ActorSystem {
     /// Registers `actor` under `name` in this system's registry, until the

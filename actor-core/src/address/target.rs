@@ -12,10 +12,12 @@ use std::sync::Arc;
 
 use tokio::sync::oneshot;
 
+use crate::actor::{Actor, StopReason};
 use crate::cell::{ActorCell, Control, SupervisedChild};
 use crate::endpoint::{AnyMessage, AnyReply, BoxFuture, Endpoint, SendError, Signal};
 use crate::envelope::{erased_envelope, Ask, Tell};
-use crate::{Actor, ActorId, Handler, Message, StopReason};
+use crate::id::ActorId;
+use crate::message::{Handler, Message};
 
 /// The actor behind an `ActorRef<A>`: in this process, or behind another
 /// crate's endpoint.

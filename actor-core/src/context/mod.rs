@@ -9,13 +9,14 @@ use tokio_util::sync::CancellationToken;
 
 pub use schedule::TaskHandle;
 
+use crate::actor::{Actor, StopReason, Terminated};
 use crate::address::ActorRef;
 use crate::cell::SupervisedChild;
 use crate::endpoint::{Endpoint, Signal};
 use crate::events::{Event, EventSource, SubscribeOptions};
 use crate::id::ActorId;
+use crate::message::{Handler, Message};
 use crate::system::ActorSystem;
-use crate::{Actor, Handler, Message, StopReason, Terminated};
 
 /// The actor's view of itself and the runtime, passed to every handler and
 /// hook.

@@ -9,8 +9,9 @@ use tokio::task::AbortHandle;
 use tokio::time::MissedTickBehavior;
 
 use super::Context;
+use crate::actor::Actor;
+use crate::message::{Handler, Message};
 use crate::reply::Deferred;
-use crate::{Actor, Handler, Message};
 
 /// A handle to background work started from a [`Context`]: a timer, an
 /// interval or a stream. The work also ends when the actor stops.

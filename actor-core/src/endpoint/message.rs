@@ -6,7 +6,7 @@ use std::fmt;
 
 use tokio::sync::oneshot;
 
-use crate::Message;
+use crate::message::Message;
 
 /// A tell or an ask whose message type is erased: what a handle gives an
 /// [`Endpoint`](super::Endpoint) that is not a local actor cell (a remote

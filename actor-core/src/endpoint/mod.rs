@@ -13,7 +13,8 @@ use std::sync::Arc;
 pub use error::{AskError, SendError};
 pub use message::{AnyMessage, AnyReply};
 
-use crate::{ActorId, StopReason, Terminated};
+use crate::actor::{StopReason, Terminated};
+use crate::id::ActorId;
 
 /// A boxed, `Send` future: what the endpoint's async methods return, so the
 /// trait stays usable as `dyn Endpoint`.

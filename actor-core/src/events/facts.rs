@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use super::Event;
-use crate::{ActorId, Message, StopReason};
+use crate::actor::StopReason;
+use crate::id::ActorId;
+use crate::message::Message;
 
 macro_rules! runtime_fact {
     ($t:ty) => {

@@ -40,7 +40,7 @@ pub(crate) use subscription::EventSource;
 pub use subscription::{SubscribeOptions, Subscription};
 use topic::Topic;
 
-use crate::ActorId;
+use crate::id::ActorId;
 
 /// A fact: something that happened, published on the event stream without
 /// knowing who (if anyone) listens.

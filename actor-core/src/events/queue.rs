@@ -9,7 +9,7 @@ use futures_util::task::AtomicWaker;
 use parking_lot::Mutex;
 use tokio::sync::Notify;
 
-use crate::ActorId;
+use crate::id::ActorId;
 
 /// What a subscriber's full buffer does with one more event.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -12,8 +12,12 @@ use futures_util::Stream;
 use super::queue::{unshare, Filter, Overflow, Queue, DEFAULT_EVENT_BUFFER};
 use super::topic::Topic;
 use super::Event;
+use crate::actor::Actor;
+// The handler call names its context: the one reference above this layer (see "Layers" in docs/ARCHITECTURE.md).
 use crate::envelope::HandleFuture;
-use crate::{Actor, ActorId, Context, Handler};
+use crate::id::ActorId;
+use crate::message::Handler;
+use crate::Context;
 
 /// How one subscription buffers: size, overflow policy and filter.
 ///

@@ -6,8 +6,8 @@ use std::task::{Context as TaskContext, Poll};
 
 use pin_project_lite::pin_project;
 
+use crate::actor::StopReason;
 use crate::mailbox::signal::SignalLane;
-use crate::StopReason;
 
 pin_project! {
     /// Runs a hook or handler unless the actor is killed meanwhile

@@ -33,6 +33,7 @@ mod runner;
 mod serve;
 mod signals;
 mod spawn;
+mod state;
 mod stop;
 
 pub(crate) use runner::Incarnations;

@@ -13,17 +13,15 @@ use std::sync::Arc;
 use futures_util::FutureExt;
 
 use super::killable::{panicked, Killable};
-use super::serve::{serve, EventSources};
-use super::signals::{wait_for_command, Ended};
+use super::serve::serve;
+use super::signals::wait_for_command;
+use super::state::{Ended, Runner};
 use super::stop::{finish, wind_down};
-use crate::address::ActorRef;
+use crate::actor::{Actor, ActorError, StopReason};
 use crate::cell::Control;
-use crate::endpoint::Endpoint;
-use crate::envelope::Envelope;
+use crate::context::Context;
 use crate::events::ActorStarted;
 use crate::id::ActorId;
-use crate::mailbox::MailboxReceiver;
-use crate::{Actor, ActorError, Context, StopReason};
 
 /// What the supervision protocol hears of a supervised actor's
 /// incarnations.
@@ -38,73 +36,6 @@ pub(crate) trait Incarnations: Send + Sync + 'static {
     fn suspended(&self, number: u64);
     /// The actor has stopped for good.
     fn finished(&self);
-}
-
-/// The loop state of an actor: the [`Context`] it lends to every handler,
-/// the messages taken from the mailbox, and (boxed on first use) event
-/// subscriptions, children and watchers.
-pub(crate) struct Runner<A: Actor> {
-    pub(super) ctx: Context<A>,
-    /// The actor's own address, for the loop's use of its cell while the
-    /// context is lent to a handler.
-    pub(super) myself: ActorRef<A>,
-    pub(super) inbox: MailboxReceiver<Envelope<A>>,
-    pub(super) rare: Option<Box<Rare<A>>>,
-}
-
-/// The runner's rarely used state.
-pub(super) struct Rare<A: Actor> {
-    pub(super) sources: EventSources<A>,
-    /// Children spawned from the context, stopped before the actor.
-    pub(super) children: Vec<Arc<dyn Endpoint>>,
-    /// Actors watching this one, told when it stops for good.
-    pub(super) watchers: Vec<Arc<dyn Endpoint>>,
-}
-
-impl<A: Actor> Runner<A> {
-    pub(crate) fn new(ctx: Context<A>) -> Self {
-        Runner { myself: ctx.myself().clone(), ctx, inbox: MailboxReceiver::new(), rare: None }
-    }
-
-    pub(super) fn rare(&mut self) -> &mut Rare<A> {
-        Rare::get(&mut self.rare)
-    }
-
-    /// Takes the children and subscriptions the handlers made.
-    pub(super) fn collect(&mut self) {
-        let (children, sources) = (self.ctx.take_new_children(), self.ctx.take_new_sources());
-        let rare = self.rare();
-        if !children.is_empty() {
-            // Stopped children are pruned as new ones come, so a parent
-            // that spawns many short-lived children keeps a short list.
-            rare.children.retain(|c| c.is_alive());
-            rare.children.extend(children);
-        }
-        rare.sources.extend(sources);
-    }
-}
-
-impl<A: Actor> Rare<A> {
-    /// The rare state, made on first use.
-    pub(super) fn get(rare: &mut Option<Box<Rare<A>>>) -> &mut Rare<A> {
-        rare.get_or_insert_with(|| {
-            Box::new(Rare { sources: EventSources::new(), children: Vec::new(), watchers: Vec::new() })
-        })
-    }
-
-    pub(super) fn add_watcher(rare: &mut Option<Box<Rare<A>>>, watcher: Arc<dyn Endpoint>) {
-        let id = watcher.id();
-        let watchers = &mut Rare::get(rare).watchers;
-        if !watchers.iter().any(|w| w.id() == id) {
-            watchers.push(watcher);
-        }
-    }
-
-    pub(super) fn remove_watcher(rare: &mut Option<Box<Rare<A>>>, watcher: ActorId) {
-        if let Some(rare) = rare.as_mut() {
-            rare.watchers.retain(|w| w.id() != watcher);
-        }
-    }
 }
 
 /// Runs one unsupervised actor from start to stop.

@@ -2,13 +2,12 @@
 //! a time.
 
 use std::future::{poll_fn, Future};
-use std::task::{Context as TaskContext, Poll};
+use std::task::Poll;
 
 use super::killable::Killable;
-use super::runner::Runner;
-use super::signals::{handle_signals, Ended};
-use crate::events::EventSource;
-use crate::{Actor, StopReason};
+use super::signals::handle_signals;
+use super::state::{Ended, Runner};
+use crate::actor::{Actor, StopReason};
 
 /// Most events handled in one run before the mailbox gets a turn.
 const EVENT_RUN: u32 = 32;
@@ -135,50 +134,5 @@ pub(super) fn serve<'a, A: Actor>(
                 return Ended::OnItsOwn(StopReason::Killed);
             }
         }
-    }
-}
-
-/// The event subscriptions of a running incarnation.
-pub(super) struct EventSources<A: Actor> {
-    list: Vec<Box<dyn EventSource<A>>>,
-    /// Whether the last poll looked at the events before the mailbox.
-    first: bool,
-    /// A run of events from one subscription: its index and length so far.
-    run: Option<(u32, u32)>,
-}
-
-impl<A: Actor> EventSources<A> {
-    pub(super) fn new() -> Self {
-        EventSources { list: Vec::new(), first: false, run: None }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.list.is_empty()
-    }
-
-    pub(super) fn extend(&mut self, sources: Vec<Box<dyn EventSource<A>>>) {
-        self.list.extend(sources);
-    }
-
-    /// Drops every subscription (which unsubscribes).
-    pub(super) fn clear(&mut self) {
-        self.list.clear();
-        self.run = None;
-    }
-
-    /// The index of a subscription with an event ready; ended
-    /// subscriptions (the system shut down) are dropped on the way.
-    fn poll(&mut self, cx: &mut TaskContext<'_>) -> Option<usize> {
-        let mut index = 0;
-        while index < self.list.len() {
-            match self.list[index].poll_ready(cx) {
-                Poll::Ready(true) => return Some(index),
-                Poll::Ready(false) => {
-                    self.list.swap_remove(index);
-                }
-                Poll::Pending => index += 1,
-            }
-        }
-        None
     }
 }

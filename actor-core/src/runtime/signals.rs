@@ -6,19 +6,9 @@ use std::future::poll_fn;
 use std::task::Poll;
 
 use super::killable::Killable;
-use super::runner::{Rare, Runner};
+use super::state::{Ended, Rare, Runner};
+use crate::actor::{Actor, StopReason};
 use crate::cell::{Control, LaneSignal};
-use crate::{Actor, StopReason};
-
-/// How one incarnation of an actor ended.
-pub(crate) enum Ended {
-    /// It stopped (or failed, or was killed) on its own account.
-    OnItsOwn(StopReason),
-    /// Its supervisor suspended it for a group restart.
-    Suspended,
-    /// Its supervisor stopped it for good.
-    ForGood(StopReason),
-}
 
 /// Where the actor is when a batch of signals arrives.
 enum Phase<'a, A> {

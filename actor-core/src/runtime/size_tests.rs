@@ -1,8 +1,11 @@
 //! Pins the size of an actor's task future: every idle actor pays it.
 
+use crate::actor::Actor;
 use crate::address::ActorRef;
 use crate::cell::ActorCell;
-use crate::{Actor, ActorSystem, Context, MailboxCapacity};
+use crate::context::Context;
+use crate::mailbox::MailboxCapacity;
+use crate::system::ActorSystem;
 
 struct Idle;
 impl Actor for Idle {}

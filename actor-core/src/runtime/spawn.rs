@@ -8,10 +8,12 @@ use std::sync::Arc;
 use tracing::Instrument;
 
 use super::runner::{run, run_supervised, Factory, Incarnations};
+use crate::actor::Actor;
 use crate::address::ActorRef;
 use crate::cell::{short_type_name, ActorCell};
+use crate::context::Context;
 use crate::system::ActorSystem;
-use crate::{Actor, Context, SpawnOptions};
+use crate::system::SpawnOptions;
 
 impl ActorSystem {
     /// Starts `actor` with its type's default mailbox.

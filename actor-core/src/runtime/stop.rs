@@ -7,12 +7,12 @@ use std::sync::Arc;
 use futures_util::FutureExt;
 
 use super::killable::{panicked, Killable};
-use super::runner::{Rare, Runner};
+use super::state::{Rare, Runner};
+use crate::actor::{Actor, StopReason, Terminated};
 use crate::cell::LaneSignal;
 use crate::endpoint::{Endpoint, Signal};
 use crate::events::ActorStopped;
 use crate::mailbox::signal::SignalLane;
-use crate::{Actor, StopReason, Terminated};
 
 /// Children, `on_stop`, linked children: the end of an incarnation.
 /// Returns the final reason (a kill or a panic in `on_stop` changes it).

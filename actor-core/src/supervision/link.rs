@@ -4,11 +4,10 @@
 
 use tokio::sync::watch;
 
-use super::supervisor::{ChildExited, Supervisor};
-use crate::address::ActorRef;
+use crate::actor::StopReason;
 use crate::id::ActorId;
+use crate::message::Message;
 use crate::runtime::Incarnations;
-use crate::StopReason;
 
 /// Where a supervised child is in its life.
 #[derive(Clone, Debug)]
@@ -24,14 +23,25 @@ pub(crate) enum Phase {
     Final,
 }
 
+/// News for the supervisor: incarnation `incarnation` of `child` ended on
+/// its own. Handled ahead of the supervisor's mailbox.
+pub(crate) struct ChildExited {
+    pub(crate) child: ActorId,
+    pub(crate) incarnation: u64,
+}
+impl Message for ChildExited {
+    type Reply = ();
+}
+
 pub(crate) struct ChildLink {
     phase: watch::Sender<Phase>,
-    supervisor: ActorRef<Supervisor>,
+    /// Tells the supervisor (a priority message to it).
+    notify: Box<dyn Fn(ChildExited) + Send + Sync>,
 }
 
 impl ChildLink {
-    pub(crate) fn new(supervisor: ActorRef<Supervisor>) -> Self {
-        ChildLink { phase: watch::Sender::new(Phase::Starting), supervisor }
+    pub(crate) fn new(notify: impl Fn(ChildExited) + Send + Sync + 'static) -> Self {
+        ChildLink { phase: watch::Sender::new(Phase::Starting), notify: Box::new(notify) }
     }
 
     pub(crate) fn phase(&self) -> Phase {
@@ -83,7 +93,7 @@ impl Incarnations for ChildLink {
         // A failed start is seen by the supervisor that asked for it; only
         // a running incarnation's end is news.
         if started {
-            self.supervisor.tell_priority(ChildExited { child, incarnation });
+            (self.notify)(ChildExited { child, incarnation });
         }
     }
 

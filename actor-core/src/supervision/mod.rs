@@ -59,11 +59,12 @@ pub use snapshot::TreeSnapshot;
 pub use spec::{Backoff, ChildSpec, Restart, Shutdown};
 pub use supervisor::Supervisor;
 
+use crate::actor::{Actor, StopReason};
 use crate::address::ActorRef;
 use crate::cell::short_type_name;
 use crate::endpoint::AskError;
 use crate::system::ActorSystem;
-use crate::{Actor, SpawnOptions, StopReason};
+use crate::system::SpawnOptions;
 
 /// Which children a supervisor restarts when one fails.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -7,10 +7,12 @@ use std::time::Duration;
 
 use super::link::ChildLink;
 use super::{Supervisor, SupervisorBuilder};
+use crate::actor::Actor;
 use crate::cell::SupervisedChild;
 use crate::endpoint::Endpoint;
+use crate::runtime;
 use crate::system::ActorSystem;
-use crate::{runtime, Actor, SpawnOptions};
+use crate::system::SpawnOptions;
 
 /// When a child that stopped is restarted (OTP restart types).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -6,16 +6,19 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::link::{ChildLink, Phase};
+use super::link::{ChildExited, ChildLink, Phase};
 use super::snapshot::TreeSnapshot;
 use super::spec::{ChildSpec, Restart, Shutdown, Spawned};
 use super::{Strategy, SupervisorBuilder, SupervisorError};
+use crate::actor::{Actor, ActorError, StopReason};
 use crate::address::ActorRef;
 use crate::cell::{Control, SupervisedChild};
+use crate::context::Context;
 use crate::endpoint::{Endpoint, Signal};
 use crate::events::{ActorRestarted, SupervisorEscalated};
 use crate::id::ActorId;
-use crate::{Actor, ActorError, Context, Handler, Message, SpawnOptions, StopReason};
+use crate::message::{Handler, Message};
+use crate::system::SpawnOptions;
 
 /// A supervisor: an ordinary actor with an ordinary address, so it can be
 /// watched, stopped and nested like any other. Build one with
@@ -102,7 +105,8 @@ impl Supervisor {
         if self.children.iter().any(|c| c.spec.name == spec.name) {
             return Err(SupervisorError::NameTaken(spec.name.to_string()));
         }
-        let link = Arc::new(ChildLink::new(ctx.myself().clone()));
+        let me = ctx.myself().clone();
+        let link = Arc::new(ChildLink::new(move |exited| me.tell_priority(exited)));
         let options = SpawnOptions::new().name(spec.name.to_string());
         let Spawned { endpoint, handle } = (spec.spawn)(ctx.system(), options, link.clone());
         ctx.add_supervised(handle.clone());
@@ -337,14 +341,6 @@ impl Actor for Supervisor {
 
 // ---- the supervisor's notices, handled ahead of its mailbox ----
 
-/// Incarnation `incarnation` of `child` ended on its own.
-pub(crate) struct ChildExited {
-    pub(crate) child: ActorId,
-    pub(crate) incarnation: u64,
-}
-impl Message for ChildExited {
-    type Reply = ();
-}
 impl Handler<ChildExited> for Supervisor {
     async fn handle(&mut self, msg: ChildExited, ctx: &mut Context<Self>) {
         let Some(index) = self.index_of(msg.child) else { return };
