@@ -11,14 +11,8 @@ use actor_core::events::{ActorRestarted, SupervisorEscalated};
 use actor_core::prelude::*;
 use actor_core::supervision::{Backoff, ChildSpec, Supervisor, SupervisorError};
 use common::svc::{svc, Items, Push, Svc};
-use common::{block, Block, Boom, Log};
+use common::{block, Boom, Log};
 use tokio::time::Instant;
-
-impl Handler<Block> for Svc {
-    async fn handle(&mut self, msg: Block, _ctx: &mut Context<Self>) {
-        msg.run().await;
-    }
-}
 
 /// Another actor type, for wrong-type lookups.
 struct Other;

@@ -13,13 +13,7 @@ use actor_core::prelude::*;
 use actor_core::supervision::{ChildSpec, Restart, Shutdown, Strategy, Supervisor, SupervisorError};
 use actor_core::ActorId;
 use common::svc::{svc, Items, Push, Svc};
-use common::{block, Block, Boom, Log};
-
-impl Handler<Block> for Svc {
-    async fn handle(&mut self, msg: Block, _ctx: &mut Context<Self>) {
-        msg.run().await;
-    }
-}
+use common::{block, Boom, Log};
 
 fn builder() -> actor_core::supervision::SupervisorBuilder {
     Supervisor::builder().strategy(Strategy::OneForAll).max_restarts(10, Duration::from_secs(60))

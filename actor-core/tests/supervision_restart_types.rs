@@ -12,13 +12,7 @@ use actor_core::events::{ActorRestarted, Subscription};
 use actor_core::prelude::*;
 use actor_core::supervision::{ChildSpec, Restart, Supervisor, SupervisorError};
 use common::svc::{svc, Items, Push, Svc};
-use common::{block, is_pending, Block, Boom, Log};
-
-impl Handler<Block> for Svc {
-    async fn handle(&mut self, msg: Block, _ctx: &mut Context<Self>) {
-        msg.run().await;
-    }
-}
+use common::{block, is_pending, Boom, Log};
 
 /// Stops the actor from inside, with `ctx.stop()`.
 struct Quit;
