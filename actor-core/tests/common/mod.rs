@@ -3,6 +3,7 @@
 //! shared log for recording the order things happen in.
 #![allow(dead_code)] // each test file uses a different subset
 
+pub(crate) mod flaky;
 pub(crate) mod svc;
 
 use std::future::Future;
