@@ -2,17 +2,16 @@
 //! paused time: restarts wait `min`, `2·min`, ... at most `max`; messages
 //! sent meanwhile wait in the mailbox; a quiet run resets the delay.
 
-mod common;
-
 use std::time::Duration;
 
 use actor_core::events::{ActorRestarted, Subscription};
 use actor_core::prelude::*;
 use actor_core::supervision::{Backoff, ChildSpec, Supervisor};
-use common::flaky::{flaky, Flaky, Incarnation};
-use common::svc::{svc, Items, Push, Svc};
-use common::{Boom, Log};
 use tokio::time::Instant;
+
+use crate::common::flaky::{flaky, Flaky, Incarnation};
+use crate::common::svc::{svc, Items, Push, Svc};
+use crate::common::{Boom, Log};
 
 const MS: Duration = Duration::from_millis(1);
 

@@ -3,8 +3,6 @@
 //! failing one are handled by the new instance in order, the failing
 //! message's asker is told, and the state comes fresh from the factory.
 
-mod common;
-
 use std::future::IntoFuture;
 use std::pin::pin;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -15,9 +13,10 @@ use actor_core::events::{ActorRestarted, ActorStopped};
 use actor_core::prelude::*;
 use actor_core::supervision::{ChildSpec, Supervisor};
 use actor_core::ActorId;
-use common::svc::{svc, Items, Push, Svc};
-use common::{block, is_pending, Boom, Handled, Log};
 use tokio::sync::mpsc;
+
+use crate::common::svc::{svc, Items, Push, Svc};
+use crate::common::{block, is_pending, Boom, Handled, Log};
 
 /// Schedules `Push(n)` after `delay`, then panics.
 struct PushLaterThenFail(u64, Duration);

@@ -4,16 +4,15 @@
 //! than the window are forgotten; a group restart counts once; each failed
 //! restart attempt counts again.
 
-mod common;
-
 use std::time::Duration;
 
 use actor_core::events::{ActorRestarted, SupervisorEscalated};
 use actor_core::prelude::*;
 use actor_core::supervision::{ChildSpec, Strategy, Supervisor, SupervisorError};
-use common::flaky::{flaky, Flaky, Incarnation};
-use common::svc::{svc, Svc};
-use common::{Boom, Log};
+
+use crate::common::flaky::{flaky, Flaky, Incarnation};
+use crate::common::svc::{svc, Svc};
+use crate::common::{Boom, Log};
 
 /// One-for-one over "a", "b", "c", at most `max` restarts within 10 s.
 async fn abc(system: &ActorSystem, log: &Log, max: u32) -> (ActorRef<Supervisor>, [ActorRef<Svc>; 3]) {

@@ -2,17 +2,16 @@
 //! typed lookup errors, pool supervisors (`Supervisor::pool` +
 //! `spawn_pooled`), and snapshots of the tree.
 
-mod common;
-
 use std::collections::HashSet;
 use std::time::Duration;
 
 use actor_core::events::{ActorRestarted, SupervisorEscalated};
 use actor_core::prelude::*;
 use actor_core::supervision::{Backoff, ChildSpec, Supervisor, SupervisorError};
-use common::svc::{svc, Items, Push, Svc};
-use common::{block, Boom, Log};
 use tokio::time::Instant;
+
+use crate::common::svc::{svc, Items, Push, Svc};
+use crate::common::{block, Boom, Log};
 
 /// Another actor type, for wrong-type lookups.
 struct Other;
