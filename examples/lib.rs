@@ -1,5 +1,5 @@
-//! Runnable examples live beside this file; run one with
-//! `cargo run --example NAME`. This library is otherwise empty.
+//! Setup shared by the runnable examples beside this file; run one with
+//! `cargo run --example NAME`.
 //!
 //! It also compiles the repository's README, so that every example in it
 //! runs as a doctest (`cargo test -p examples --doc`). The README is
@@ -9,3 +9,25 @@
 
 #[doc = include_str!("../README.md")]
 pub mod readme {}
+
+/// Prints the runtime's traces to stdout, filtered by `RUST_LOG`: `error`
+/// if it is unset, so a plain run shows only the runtime's reports of
+/// panics; `RUST_LOG=info` adds the supervisors' restarts, and
+/// `RUST_LOG=debug` every actor's start and stop. Call it once, first thing
+/// in `main`.
+pub fn init_tracing() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "error".into()),
+        )
+        .init();
+}
+
+/// Replaces the default panic hook with one that prints nothing. The
+/// runtime catches a panicking actor and reports the panic itself, as a
+/// trace (see [`init_tracing`]), so the default hook would print a second
+/// report to stderr. For examples whose actors panic on purpose; it
+/// silences every other panic in the program too.
+pub fn silence_panic_hook() {
+    std::panic::set_hook(Box::new(|_| {}));
+}

@@ -8,7 +8,8 @@
 //!    knowing they exist. A fraud monitor joins later without any change to
 //!    the publisher.
 //!
-//! Run with `cargo run --example orders`.
+//! Run with `cargo run --example orders` (add `RUST_LOG=debug` to see the
+//! runtime's own lifecycle traces).
 #![allow(clippy::print_stdout)] // an example talks to its user
 
 use actor_core::events::ActorStarted;
@@ -111,6 +112,8 @@ impl Handler<PaymentCompleted> for Inventory {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    examples::init_tracing();
+
     println!("== 1. message-driven: payments commands email");
     let system = ActorSystem::new();
     let email = system.spawn(Email);

@@ -75,15 +75,8 @@ impl Actor for Watchdog {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "error".into()),
-        )
-        .init();
-
-    // The runtime catches and reports panics itself (see RUST_LOG); keep
-    // the default hook from printing a second report to stderr.
-    std::panic::set_hook(Box::new(|_| {}));
+    examples::init_tracing();
+    examples::silence_panic_hook(); // the divider panics on purpose
 
     let system = ActorSystem::new();
 

@@ -115,15 +115,8 @@ fn name<A: Actor>(ctx: &Context<A>) -> String {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "error".into()),
-        )
-        .init();
-
-    // The runtime catches and reports panics itself (see RUST_LOG); keep
-    // the default hook from printing a second report to stderr.
-    std::panic::set_hook(Box::new(|_| {}));
+    examples::init_tracing();
+    examples::silence_panic_hook(); // conn-2 panics on purpose
 
     let system = ActorSystem::new();
     let mut restarts = system.events().subscribe::<ActorRestarted>();

@@ -1,9 +1,10 @@
 //! `Svc`: the supervised worker most supervision tests use. It keeps what
-//! it is sent, logs its start and stop, and panics on `Boom`.
+//! it is sent, logs its start and stop, panics on `Boom`, and can be held
+//! inside a handler with `Block`.
 
 use actor_core::prelude::*;
 
-use super::{Boom, Log};
+use super::{Block, Boom, Log};
 
 /// Keeps what it is sent; logs its start and stop.
 pub(crate) struct Svc {
@@ -49,6 +50,13 @@ impl Handler<Boom> for Svc {
     }
 }
 
+impl Handler<Block> for Svc {
+    async fn handle(&mut self, msg: Block, _ctx: &mut Context<Self>) {
+        msg.run().await;
+    }
+}
+
+/// A factory for `ChildSpec::new`: every incarnation starts with no items.
 pub(crate) fn svc(label: &'static str, log: &Log) -> impl Fn() -> Svc + Send + Sync + 'static {
     let log = log.clone();
     move || Svc { label, log: log.clone(), items: Vec::new() }

@@ -1,13 +1,12 @@
 //! Start and stop: hook order, graceful `stop`, `Context::stop`,
 //! `wait_for_stop`, `is_alive`, and what `Context` tells a handler.
 
-mod common;
-
 use std::time::Duration;
 
 use actor_core::prelude::*;
 use actor_core::{ActorId, NodeId};
-use common::{block, Block, Log, Ping};
+
+use crate::common::{block, Block, Log, Ping};
 
 /// Logs every hook and message it sees.
 struct Recorder {

@@ -1,15 +1,14 @@
 //! `Strategy::OneForOne`: only the child that stopped is restarted; its
 //! siblings keep running, with their state, untouched.
 
-mod common;
-
 use std::time::Duration;
 
 use actor_core::events::ActorRestarted;
 use actor_core::prelude::*;
 use actor_core::supervision::{ChildSpec, Strategy, Supervisor};
-use common::svc::{svc, Items, Push, Svc};
-use common::{Boom, Log};
+
+use crate::common::svc::{svc, Items, Push, Svc};
+use crate::common::{Boom, Log};
 
 /// A one-for-one supervisor over "a", "b" and "c", each holding one item.
 async fn abc(system: &ActorSystem, log: &Log) -> (ActorRef<Supervisor>, [ActorRef<Svc>; 3]) {

@@ -2,18 +2,16 @@
 //! paused time: restarts wait `min`, `2·min`, ... at most `max`; messages
 //! sent meanwhile wait in the mailbox; a quiet run resets the delay.
 
-mod common;
-
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 use actor_core::events::{ActorRestarted, Subscription};
 use actor_core::prelude::*;
 use actor_core::supervision::{Backoff, ChildSpec, Supervisor};
-use common::svc::{svc, Items, Push, Svc};
-use common::{Boom, Log};
 use tokio::time::Instant;
+
+use crate::common::flaky::{flaky, Flaky, Incarnation};
+use crate::common::svc::{svc, Items, Push, Svc};
+use crate::common::{Boom, Log};
 
 const MS: Duration = Duration::from_millis(1);
 
@@ -131,42 +129,10 @@ async fn jitter_only_stretches_the_delay_within_its_fraction() {
     system.shutdown().await;
 }
 
-/// Fails `on_start` for the incarnations listed (1-based, across restarts).
-struct Flaky {
-    incarnation: u32,
-    fail: &'static [u32],
-}
-
-impl Actor for Flaky {
-    async fn on_start(&mut self, _ctx: &mut Context<Self>) -> Result<(), ActorError> {
-        if self.fail.contains(&self.incarnation) {
-            return Err(ActorError::msg("not yet"));
-        }
-        Ok(())
-    }
-}
-
-impl Handler<Boom> for Flaky {
-    async fn handle(&mut self, msg: Boom, _ctx: &mut Context<Self>) -> u64 {
-        panic!("{}", msg.0);
-    }
-}
-
-struct Incarnation;
-impl Message for Incarnation {
-    type Reply = u32;
-}
-impl Handler<Incarnation> for Flaky {
-    async fn handle(&mut self, _: Incarnation, _ctx: &mut Context<Self>) -> u32 {
-        self.incarnation
-    }
-}
-
 #[tokio::test(start_paused = true)]
 async fn a_failed_restart_waits_again_with_the_next_delay() {
     let system = ActorSystem::new();
-    let made = Arc::new(AtomicU32::new(0));
-    let factory = move || Flaky { incarnation: made.fetch_add(1, Ordering::SeqCst) + 1, fail: &[2, 3] };
+    let factory = flaky(&[2, 3]);
     let sup = Supervisor::builder()
         .max_restarts(10, Duration::from_secs(60))
         .child(
@@ -190,8 +156,7 @@ async fn a_failed_restart_waits_again_with_the_next_delay() {
 
 async fn failed_restarts_after_a_quiet_run_still_double_the_delay() {
     let system = ActorSystem::new();
-    let made = Arc::new(AtomicU32::new(0));
-    let factory = move || Flaky { incarnation: made.fetch_add(1, Ordering::SeqCst) + 1, fail: &[2, 3] };
+    let factory = flaky(&[2, 3]);
     let backoff = Backoff::exponential(100 * MS, Duration::from_secs(10)).reset_after(Duration::from_secs(5));
     let sup = Supervisor::builder()
         .max_restarts(10, Duration::from_secs(60))

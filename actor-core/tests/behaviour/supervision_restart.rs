@@ -3,8 +3,6 @@
 //! failing one are handled by the new instance in order, the failing
 //! message's asker is told, and the state comes fresh from the factory.
 
-mod common;
-
 use std::future::IntoFuture;
 use std::pin::pin;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -15,46 +13,10 @@ use actor_core::events::{ActorRestarted, ActorStopped};
 use actor_core::prelude::*;
 use actor_core::supervision::{ChildSpec, Supervisor};
 use actor_core::ActorId;
-use common::{block, is_pending, Block, Boom, Handled, Log};
 use tokio::sync::mpsc;
 
-/// Keeps what it is sent; logs its start and stop.
-struct Svc {
-    label: &'static str,
-    log: Log,
-    items: Vec<u64>,
-}
-
-impl Actor for Svc {
-    async fn on_start(&mut self, _ctx: &mut Context<Self>) -> Result<(), ActorError> {
-        self.log.push(format!("{} start", self.label));
-        Ok(())
-    }
-
-    async fn on_stop(&mut self, _ctx: &mut Context<Self>, reason: &StopReason) {
-        self.log.push(format!("{} stop: {reason}", self.label));
-    }
-}
-
-struct Push(u64);
-impl Message for Push {
-    type Reply = ();
-}
-impl Handler<Push> for Svc {
-    async fn handle(&mut self, msg: Push, _ctx: &mut Context<Self>) {
-        self.items.push(msg.0);
-    }
-}
-
-struct Items;
-impl Message for Items {
-    type Reply = Vec<u64>;
-}
-impl Handler<Items> for Svc {
-    async fn handle(&mut self, _: Items, _ctx: &mut Context<Self>) -> Vec<u64> {
-        self.items.clone()
-    }
-}
+use crate::common::svc::{svc, Items, Push, Svc};
+use crate::common::{block, is_pending, Boom, Handled, Log};
 
 /// Schedules `Push(n)` after `delay`, then panics.
 struct PushLaterThenFail(u64, Duration);
@@ -66,23 +28,6 @@ impl Handler<PushLaterThenFail> for Svc {
         ctx.send_after(Push(msg.0), msg.1);
         panic!("failing after scheduling a push");
     }
-}
-
-impl Handler<Boom> for Svc {
-    async fn handle(&mut self, msg: Boom, _ctx: &mut Context<Self>) -> u64 {
-        panic!("{}", msg.0);
-    }
-}
-
-impl Handler<Block> for Svc {
-    async fn handle(&mut self, msg: Block, _ctx: &mut Context<Self>) {
-        msg.run().await;
-    }
-}
-
-fn svc(label: &'static str, log: &Log) -> impl Fn() -> Svc + Send + Sync + 'static {
-    let log = log.clone();
-    move || Svc { label, log: log.clone(), items: Vec::new() }
 }
 
 /// A supervisor with the one child "svc", and that child's address.

@@ -2,8 +2,6 @@
 //! included; `Transient` only after an abnormal one; `Temporary` never,
 //! and its spec is forgotten.
 
-mod common;
-
 use std::future::IntoFuture;
 use std::pin::pin;
 use std::time::Duration;
@@ -11,14 +9,9 @@ use std::time::Duration;
 use actor_core::events::{ActorRestarted, Subscription};
 use actor_core::prelude::*;
 use actor_core::supervision::{ChildSpec, Restart, Supervisor, SupervisorError};
-use common::svc::{svc, Items, Push, Svc};
-use common::{block, is_pending, Block, Boom, Log};
 
-impl Handler<Block> for Svc {
-    async fn handle(&mut self, msg: Block, _ctx: &mut Context<Self>) {
-        msg.run().await;
-    }
-}
+use crate::common::svc::{svc, Items, Push, Svc};
+use crate::common::{block, is_pending, Boom, Log};
 
 /// Stops the actor from inside, with `ctx.stop()`.
 struct Quit;

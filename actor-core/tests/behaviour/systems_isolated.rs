@@ -1,12 +1,11 @@
 //! Several `ActorSystem`s in one process share nothing; `shutdown` stops
 //! every actor of its own system and returns once all have stopped.
 
-mod common;
-
 use std::pin::pin;
 
 use actor_core::prelude::*;
-use common::{block, is_pending, Handled, Log, Ping, Worker};
+
+use crate::common::{block, is_pending, Handled, Log, Ping, Worker};
 
 #[tokio::test]
 async fn two_systems_hand_out_ids_on_different_nodes() {

@@ -2,15 +2,14 @@
 //! busy, `try_tell` hands the next one back, `tell` waits for space.
 //! Capacity per actor type (`Actor::MAILBOX`) and per spawn (`SpawnOptions`).
 
-mod common;
-
 use std::pin::pin;
 use std::time::Duration;
 
 use actor_core::prelude::*;
 use actor_core::DEFAULT_MAILBOX_CAPACITY;
-use common::{block, is_pending, Block, Handled, Log, Ping, Worker};
 use futures_util::FutureExt;
+
+use crate::common::{block, is_pending, Block, Handled, Log, Ping, Worker};
 
 fn worker() -> Worker {
     Worker::new("w", &Log::default())

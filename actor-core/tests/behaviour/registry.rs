@@ -1,11 +1,10 @@
 //! The per-system registry: typed lookup, taken names, stopped actors,
 //! names freed when their actor stops, `unregister`.
 
-mod common;
-
 use actor_core::prelude::*;
 use actor_core::RegisterError;
-use common::{Boom, Log, Ping, Worker};
+
+use crate::common::{Boom, Log, Ping, Worker};
 
 struct Other;
 impl Actor for Other {}

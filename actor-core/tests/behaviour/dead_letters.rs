@@ -2,13 +2,12 @@
 //! to its sender, or counted as a dead letter, also on unbounded mailboxes
 //! and when actors stop while many senders are busy.
 
-mod common;
-
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use actor_core::prelude::*;
-use common::{block, Handled, Log, Ping, Worker};
+
+use crate::common::{block, Handled, Log, Ping, Worker};
 
 fn worker() -> Worker {
     Worker::new("w", &Log::default())
@@ -59,7 +58,7 @@ async fn a_killed_or_failed_actor_dead_letters_its_queue_too() {
 
     let failed = system.spawn(worker());
     let release_failed = block(&failed).await;
-    failed.try_tell(common::Boom("dead letter boom")).unwrap();
+    failed.try_tell(crate::common::Boom("dead letter boom")).unwrap();
     failed.try_tell(Ping(1)).unwrap();
     failed.try_tell(Ping(2)).unwrap();
     release_failed.send(()).unwrap();

@@ -2,14 +2,13 @@
 //! keeps moving while a reply is pending; an actor that stops drops the
 //! pending work and the asker gets `AskError::Stopped`.
 
-mod common;
-
 use std::pin::pin;
 
 use actor_core::prelude::*;
 use actor_core::ReplyTo;
-use common::{is_pending, Handled, Log, Ping, Worker};
 use tokio::sync::oneshot;
+
+use crate::common::{is_pending, Handled, Log, Ping, Worker};
 
 /// Doubles a number that arrives later, off the mailbox.
 struct Fetch(oneshot::Receiver<u32>);

@@ -1,13 +1,12 @@
 //! Addresses and identities: `ActorId` uniqueness and display, `ActorRef`
 //! equality, `Recipient` type erasure, names, weak addresses.
 
-mod common;
-
 use std::collections::HashSet;
 
 use actor_core::prelude::*;
 use actor_core::{ActorId, WeakActorRef};
-use common::{Handled, Log, Ping, Worker};
+
+use crate::common::{Handled, Log, Ping, Worker};
 
 /// A second actor type that also handles `Ping`.
 struct Doubler;

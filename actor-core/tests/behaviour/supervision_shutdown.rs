@@ -3,8 +3,6 @@
 //! child that did not start after stopping those already started. Each
 //! child stops within its `Shutdown` policy.
 
-mod common;
-
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,8 +10,9 @@ use std::time::Duration;
 use actor_core::events::{ActorRestarted, ActorStopped};
 use actor_core::prelude::*;
 use actor_core::supervision::{ChildSpec, Restart, Shutdown, Supervisor, SupervisorError};
-use common::{block, Block, Log};
 use tokio::time::Instant;
+
+use crate::common::{block, Block, Log};
 
 /// Logs its start and stop, each in two steps with yields in between, so
 /// that overlapping starts or stops would interleave in the log.

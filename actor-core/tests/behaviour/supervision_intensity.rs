@@ -4,17 +4,15 @@
 //! than the window are forgotten; a group restart counts once; each failed
 //! restart attempt counts again.
 
-mod common;
-
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 use actor_core::events::{ActorRestarted, SupervisorEscalated};
 use actor_core::prelude::*;
 use actor_core::supervision::{ChildSpec, Strategy, Supervisor, SupervisorError};
-use common::svc::{svc, Svc};
-use common::{Boom, Log};
+
+use crate::common::flaky::{flaky, Flaky, Incarnation};
+use crate::common::svc::{svc, Svc};
+use crate::common::{Boom, Log};
 
 /// One-for-one over "a", "b", "c", at most `max` restarts within 10 s.
 async fn abc(system: &ActorSystem, log: &Log, max: u32) -> (ActorRef<Supervisor>, [ActorRef<Svc>; 3]) {
@@ -148,41 +146,9 @@ async fn a_group_restart_counts_once() {
     }
 }
 
-/// Fails `on_start` for the incarnations listed in `fail` (1-based,
-/// counted across restarts).
-struct Flaky {
-    incarnation: u32,
-    fail: &'static [u32],
-}
-
-impl Actor for Flaky {
-    async fn on_start(&mut self, _ctx: &mut Context<Self>) -> Result<(), ActorError> {
-        if self.fail.contains(&self.incarnation) {
-            return Err(ActorError::msg(format!("start {} failed", self.incarnation)));
-        }
-        Ok(())
-    }
-}
-
-impl Handler<Boom> for Flaky {
-    async fn handle(&mut self, msg: Boom, _ctx: &mut Context<Self>) -> u64 {
-        panic!("{}", msg.0);
-    }
-}
-
-struct Incarnation;
-impl Message for Incarnation {
-    type Reply = u32;
-}
-impl Handler<Incarnation> for Flaky {
-    async fn handle(&mut self, _: Incarnation, _ctx: &mut Context<Self>) -> u32 {
-        self.incarnation
-    }
-}
-
-fn flaky(fail: &'static [u32]) -> ChildSpec {
-    let made = Arc::new(AtomicU32::new(0));
-    ChildSpec::new("flaky", move || Flaky { incarnation: made.fetch_add(1, Ordering::SeqCst) + 1, fail })
+/// The child "flaky", failing the starts listed in `fail`.
+fn flaky_child(fail: &'static [u32]) -> ChildSpec {
+    ChildSpec::new("flaky", flaky(fail))
 }
 
 #[tokio::test(start_paused = true)]
@@ -191,7 +157,7 @@ async fn failed_restart_attempts_are_retried_and_each_counts() {
     // A crash and two failed restarts: three restarts, within 3.
     let sup = Supervisor::builder()
         .max_restarts(3, Duration::from_secs(10))
-        .child(flaky(&[2, 3]))
+        .child(flaky_child(&[2, 3]))
         .spawn(&system)
         .await
         .unwrap();
@@ -211,7 +177,7 @@ async fn failed_restart_attempts_can_exceed_the_intensity() {
     // A crash and two failed restarts: three restarts, more than 2.
     let sup = Supervisor::builder()
         .max_restarts(2, Duration::from_secs(10))
-        .child(flaky(&[2, 3]))
+        .child(flaky_child(&[2, 3]))
         .spawn(&system)
         .await
         .unwrap();

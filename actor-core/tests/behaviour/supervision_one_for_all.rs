@@ -3,8 +3,6 @@
 //! are not restarted (and are forgotten); a stop that needs no restart
 //! touches no one.
 
-mod common;
-
 use std::time::Duration;
 
 use actor_core::events::ActorRestarted;
@@ -12,14 +10,9 @@ use actor_core::events::Subscription;
 use actor_core::prelude::*;
 use actor_core::supervision::{ChildSpec, Restart, Shutdown, Strategy, Supervisor, SupervisorError};
 use actor_core::ActorId;
-use common::svc::{svc, Items, Push, Svc};
-use common::{block, Block, Boom, Log};
 
-impl Handler<Block> for Svc {
-    async fn handle(&mut self, msg: Block, _ctx: &mut Context<Self>) {
-        msg.run().await;
-    }
-}
+use crate::common::svc::{svc, Items, Push, Svc};
+use crate::common::{block, Boom, Log};
 
 fn builder() -> actor_core::supervision::SupervisorBuilder {
     Supervisor::builder().strategy(Strategy::OneForAll).max_restarts(10, Duration::from_secs(60))

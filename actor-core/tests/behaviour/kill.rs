@@ -1,14 +1,13 @@
 //! `kill`: immediate, even mid-handler or mid-hook; reason `Killed`;
 //! `on_stop` does not run.
 
-mod common;
-
 use std::time::Duration;
 
 use actor_core::prelude::*;
-use common::{Log, Ping};
 use tokio::sync::oneshot;
 use tokio::time::timeout;
+
+use crate::common::{Log, Ping};
 
 /// Can be made to hang forever in any hook or handler.
 #[derive(Default)]

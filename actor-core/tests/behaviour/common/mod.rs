@@ -1,8 +1,8 @@
 //! Helpers shared by the behaviour tests: a general-purpose `Worker` actor,
 //! a way to hold an actor inside a handler until the test lets it go, and a
 //! shared log for recording the order things happen in.
-#![allow(dead_code)] // each test file uses a different subset
 
+pub(crate) mod flaky;
 pub(crate) mod svc;
 
 use std::future::Future;

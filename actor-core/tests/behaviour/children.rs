@@ -2,10 +2,9 @@
 //! first), so the parent's `on_stop` sees them gone; a child's own stop or
 //! failure leaves the parent running.
 
-mod common;
-
 use actor_core::prelude::*;
-use common::{Boom, Log, Ping};
+
+use crate::common::{Boom, Log, Ping};
 
 /// Logs its stop; spawns `depth` more generations below itself.
 struct Child {

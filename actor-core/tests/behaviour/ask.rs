@@ -1,16 +1,15 @@
 //! `ask`: replies, `.timeout(d)`, `.no_wait()`, and the promise that an ask
 //! never hangs on an actor that stops or panics.
 
-mod common;
-
 use std::future::IntoFuture;
 use std::pin::pin;
 use std::time::Duration;
 
 use actor_core::prelude::*;
-use common::{block, is_pending, Boom, Handled, Log, Ping, Worker};
 use tokio::sync::oneshot;
 use tokio::time::Instant;
+
+use crate::common::{block, is_pending, Boom, Handled, Log, Ping, Worker};
 
 fn worker() -> Worker {
     Worker::new("w", &Log::default())

@@ -1,7 +1,6 @@
 //! Pins the size of addresses: an `ActorRef` is one pointer whatever the
 //! actor, a `Recipient` a (fat) pointer whatever the message, and `Option`
 //! of either costs nothing extra. A change here is a deliberate decision.
-#![cfg(target_pointer_width = "64")]
 
 use std::mem::size_of;
 

@@ -2,12 +2,11 @@
 //! once with the reason; late watches notify at once; unwatch means no
 //! notice, even one already on its way.
 
-mod common;
-
 use actor_core::prelude::*;
 use actor_core::ActorId;
-use common::{block, Block, Boom, Log, Worker};
 use tokio::sync::oneshot;
+
+use crate::common::{block, Block, Boom, Log, Worker};
 
 /// Records every `on_terminated` it gets.
 #[derive(Default)]
@@ -244,7 +243,7 @@ async fn a_stopped_watcher_does_not_disturb_the_target() {
     watcher.ask(Watch(t.clone())).await.unwrap();
     watcher.stop();
     watcher.wait_for_stop().await;
-    assert_eq!(t.ask(common::Ping(5)).await, Ok(5));
+    assert_eq!(t.ask(crate::common::Ping(5)).await, Ok(5));
     t.stop();
     assert_eq!(t.wait_for_stop().await, StopReason::Normal);
 }

@@ -2,23 +2,16 @@
 //! typed lookup errors, pool supervisors (`Supervisor::pool` +
 //! `spawn_pooled`), and snapshots of the tree.
 
-mod common;
-
 use std::collections::HashSet;
 use std::time::Duration;
 
 use actor_core::events::{ActorRestarted, SupervisorEscalated};
 use actor_core::prelude::*;
 use actor_core::supervision::{Backoff, ChildSpec, Supervisor, SupervisorError};
-use common::svc::{svc, Items, Push, Svc};
-use common::{block, Block, Boom, Log};
 use tokio::time::Instant;
 
-impl Handler<Block> for Svc {
-    async fn handle(&mut self, msg: Block, _ctx: &mut Context<Self>) {
-        msg.run().await;
-    }
-}
+use crate::common::svc::{svc, Items, Push, Svc};
+use crate::common::{block, Boom, Log};
 
 /// Another actor type, for wrong-type lookups.
 struct Other;

@@ -2,16 +2,15 @@
 //! stopped (newest first) and started again in order; the ones started
 //! before it are left alone.
 
-mod common;
-
 use std::time::Duration;
 
 use actor_core::events::{ActorRestarted, Subscription};
 use actor_core::prelude::*;
 use actor_core::supervision::{ChildSpec, Strategy, Supervisor};
 use actor_core::ActorId;
-use common::svc::{svc, Items, Push, Svc};
-use common::{Boom, Log};
+
+use crate::common::svc::{svc, Items, Push, Svc};
+use crate::common::{Boom, Log};
 
 /// A rest-for-one supervisor over "a", "b", "c", "d", each holding one item.
 async fn abcd(system: &ActorSystem, log: &Log) -> (ActorRef<Supervisor>, Vec<ActorRef<Svc>>) {

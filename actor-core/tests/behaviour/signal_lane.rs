@@ -1,10 +1,9 @@
 //! The signal lane: stop, kill and watch notices never wait behind user
 //! messages, even when the mailbox is full.
 
-mod common;
-
 use actor_core::prelude::*;
-use common::{block, Block, Log, Ping};
+
+use crate::common::{block, Block, Log, Ping};
 
 /// Logs the messages, notices and stop it sees.
 struct Busy {

@@ -1,13 +1,12 @@
 //! `tell`, `try_tell` and `blocking_tell`: delivery, and errors that hand the
 //! message back and count a dead letter.
 
-mod common;
-
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use actor_core::prelude::*;
-use common::{Handled, Log, Ping, Worker};
 use tokio::sync::oneshot;
+
+use crate::common::{Handled, Log, Ping, Worker};
 
 fn worker() -> Worker {
     Worker::new("w", &Log::default())

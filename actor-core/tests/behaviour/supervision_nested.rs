@@ -3,15 +3,14 @@
 //! failure of that child: it restarts the nested tree from its builder, or
 //! escalates in turn.
 
-mod common;
-
 use std::time::Duration;
 
 use actor_core::events::{ActorRestarted, SupervisorEscalated};
 use actor_core::prelude::*;
 use actor_core::supervision::{ChildSpec, Shutdown, Supervisor, SupervisorBuilder};
-use common::svc::{svc, Items, Push, Svc};
-use common::{Boom, Log};
+
+use crate::common::svc::{svc, Items, Push, Svc};
+use crate::common::{Boom, Log};
 
 /// An inner supervisor over "w1" and "w2" that allows one restart per minute.
 fn inner(log: &Log) -> impl Fn() -> SupervisorBuilder + Send + Sync + 'static {

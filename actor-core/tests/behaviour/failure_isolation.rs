@@ -3,10 +3,9 @@
 //! matching reason. (Panics print to stderr; no global panic hook is set,
 //! because tests run in parallel.)
 
-mod common;
-
 use actor_core::prelude::*;
-use common::{Handled, Log, Ping, Worker};
+
+use crate::common::{Handled, Log, Ping, Worker};
 
 #[derive(Clone, Copy, PartialEq)]
 enum Fail {
