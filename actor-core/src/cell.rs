@@ -287,12 +287,13 @@ fn local_envelope<A: Actor>(message: AnyMessage) -> Envelope<A> {
     }
 }
 
-/// `my_crate::module::Type<other::Param>` → `Type<Param>`.
+/// `my_crate::module::Type` → `Type`. A generic type keeps its full path
+/// (`my_crate::Cache<alloc::string::String>`): shortening each part would
+/// allocate, and generic actor types are rare.
 pub(crate) fn short_type_name(full: &'static str) -> &'static str {
     if !full.contains('<') {
         return full.rsplit("::").next().unwrap_or(full);
     }
-    // Generic types keep their full path: rare, and shortening would allocate.
     full
 }
 

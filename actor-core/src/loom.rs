@@ -1,5 +1,6 @@
 //! Synchronisation primitives used by hand-written concurrent code, swapped
-//! for loom's model-checked versions under `--cfg loom` (as tokio does).
+//! for loom's model-checked versions under `--cfg actor_loom` (as tokio does
+//! under `--cfg loom`).
 
 #[cfg(not(actor_loom))]
 mod imp {

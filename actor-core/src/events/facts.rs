@@ -110,7 +110,8 @@ mod tests {
     #[test]
     fn drop_reports_are_logarithmic_then_linear() {
         let reports = (1..=1_000_000u64).filter(|&n| report_due(n)).count();
-        // 1, 2, 4, ..., 65536 (17 reports) then every 65536 up to 1M (15 more).
+        // 1, 2, 4, ..., 65536 (17 reports), then 131072, 196608, ... up to 1M:
+        // the multiples of 65536 from 2 to 15 (14 more).
         assert_eq!(reports, 17 + 14);
         assert!(report_due(1) && report_due(3 << 16) && !report_due(3));
     }

@@ -22,8 +22,8 @@
 //! Every subscriber sees one publisher's events in publish order, starting
 //! with the first event published after it subscribed.
 
+mod buffer;
 mod facts;
-mod queue;
 mod subscription;
 mod topic;
 
@@ -34,8 +34,8 @@ use std::sync::Arc;
 
 use parking_lot::RwLock;
 
+pub use buffer::{Overflow, DEFAULT_EVENT_BUFFER};
 pub use facts::{ActorRestarted, ActorStarted, ActorStopped, DeadLetter, EventsDropped, SupervisorEscalated};
-pub use queue::{Overflow, DEFAULT_EVENT_BUFFER};
 pub(crate) use subscription::EventSource;
 pub use subscription::{SubscribeOptions, Subscription};
 use topic::Topic;

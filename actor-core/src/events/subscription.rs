@@ -9,7 +9,7 @@ use std::task::{Context as TaskContext, Poll};
 
 use futures_util::Stream;
 
-use super::queue::{unshare, Filter, Overflow, Queue, DEFAULT_EVENT_BUFFER};
+use super::buffer::{unshare, Filter, Overflow, SubscriberBuffer, DEFAULT_EVENT_BUFFER};
 use super::topic::Topic;
 use super::Event;
 use crate::actor::Actor;
@@ -85,7 +85,7 @@ impl<E> fmt::Debug for SubscribeOptions<E> {
 ///
 /// Dropping it unsubscribes. The stream ends when the system shuts down.
 pub struct Subscription<E: Event> {
-    queue: Arc<Queue<E>>,
+    queue: Arc<SubscriberBuffer<E>>,
     topic: Arc<Topic<E>>,
     /// Events taken from the shared buffer in one batch, not yet yielded.
     batch: VecDeque<Arc<E>>,
@@ -97,7 +97,8 @@ impl<E: Event> Subscription<E> {
         options: SubscribeOptions<E>,
         subscriber: Option<ActorId>,
     ) -> Self {
-        let queue = Arc::new(Queue::new(options.buffer, options.overflow, subscriber, options.filter));
+        let queue =
+            Arc::new(SubscriberBuffer::new(options.buffer, options.overflow, subscriber, options.filter));
         topic.add(queue.clone());
         Subscription { queue, topic, batch: VecDeque::new() }
     }

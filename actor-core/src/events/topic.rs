@@ -5,12 +5,12 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 
+use super::buffer::{Pushed, SubscriberBuffer};
 use super::facts::{report_due, EventsDropped};
-use super::queue::{Pushed, Queue};
 use super::{Event, EventStream};
 
 pub(crate) struct Topic<E> {
-    subscribers: ArcSwap<Vec<Arc<Queue<E>>>>,
+    subscribers: ArcSwap<Vec<Arc<SubscriberBuffer<E>>>>,
 }
 
 impl<E: Event> Topic<E> {
@@ -22,7 +22,7 @@ impl<E: Event> Topic<E> {
         !self.subscribers.load().is_empty()
     }
 
-    pub(crate) fn add(&self, queue: Arc<Queue<E>>) {
+    pub(crate) fn add(&self, queue: Arc<SubscriberBuffer<E>>) {
         self.subscribers.rcu(|subs| {
             let mut subs = Vec::clone(subs);
             subs.push(queue.clone());
@@ -30,7 +30,7 @@ impl<E: Event> Topic<E> {
         });
     }
 
-    pub(crate) fn remove(&self, queue: &Arc<Queue<E>>) {
+    pub(crate) fn remove(&self, queue: &Arc<SubscriberBuffer<E>>) {
         self.subscribers
             .rcu(|subs| subs.iter().filter(|q| !Arc::ptr_eq(q, queue)).cloned().collect::<Vec<_>>());
     }
@@ -78,7 +78,7 @@ impl<E: Event> Topic<E> {
     }
 }
 
-fn report_drop<E: Event>(stream: &EventStream, queue: &Queue<E>) {
+fn report_drop<E: Event>(stream: &EventStream, queue: &SubscriberBuffer<E>) {
     if TypeId::of::<E>() == TypeId::of::<EventsDropped>() {
         return; // never report drops of the drop reports
     }

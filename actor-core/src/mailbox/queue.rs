@@ -251,6 +251,7 @@ impl TestMailbox {
         self.queue.try_push(value, |v| v, |v| v, &self.waker)
     }
 
+    #[cfg_attr(actor_loom, allow(dead_code))] // the loom models push without waiting
     async fn push(&self, value: u32) -> Result<(), Refused<u32>> {
         self.queue.push(value, |v| v, |v| v, &self.waker).await
     }

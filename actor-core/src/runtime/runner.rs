@@ -26,14 +26,14 @@ use crate::id::ActorId;
 /// What the supervision protocol hears of a supervised actor's
 /// incarnations.
 pub(crate) trait Incarnations: Send + Sync + 'static {
-    /// Incarnation `number` is being made and started.
+    /// The next incarnation is being made and started.
     fn starting(&self);
-    /// Incarnation `number` has started and handles messages.
-    fn running(&self, number: u64);
-    /// Incarnation `number` ended on its own; `started` if it had run.
-    fn ended(&self, actor: ActorId, number: u64, reason: &StopReason, started: bool);
-    /// Incarnation `number` was ended by its supervisor (a group restart).
-    fn suspended(&self, number: u64);
+    /// Incarnation `incarnation` has started and handles messages.
+    fn running(&self, incarnation: u64);
+    /// Incarnation `incarnation` ended on its own; `started` if it had run.
+    fn ended(&self, actor: ActorId, incarnation: u64, reason: &StopReason, started: bool);
+    /// Incarnation `incarnation` was ended by its supervisor (a group restart).
+    fn suspended(&self, incarnation: u64);
     /// The actor has stopped for good.
     fn finished(&self);
 }
@@ -47,7 +47,7 @@ pub(crate) fn run<A: Actor>(mut actor: A, ctx: Context<A>) -> impl Future<Output
     // Made here, not in the block: the block would keep `ctx` as well.
     let mut runner = Runner::new(ctx);
     async move {
-        let ended = incarnation::<A, false>(&mut actor, &mut runner, || {}).await;
+        let ended = run_incarnation::<A, false>(&mut actor, &mut runner, || {}).await;
         drop(actor);
         let reason = match ended {
             Ended::OnItsOwn(reason) | Ended::ForGood(reason) => reason,
@@ -70,9 +70,9 @@ pub(crate) fn run_supervised<A: Actor>(
     let mut runner = Runner::new(ctx);
     async move {
         let id = runner.myself.id();
-        let mut number = 0;
+        let mut incarnation = 0;
         loop {
-            number += 1;
+            incarnation += 1;
             runner.myself.cell().lane().clear_kill();
             link.starting();
             let started = std::sync::atomic::AtomicBool::new(false);
@@ -80,9 +80,9 @@ pub(crate) fn run_supervised<A: Actor>(
                 Ok(mut actor) => {
                     let running = || {
                         started.store(true, std::sync::atomic::Ordering::Relaxed);
-                        link.running(number);
+                        link.running(incarnation);
                     };
-                    let ended = incarnation::<A, true>(&mut actor, &mut runner, running).await;
+                    let ended = run_incarnation::<A, true>(&mut actor, &mut runner, running).await;
                     // Dropped before the supervisor hears of the end.
                     drop(actor);
                     ended
@@ -96,12 +96,12 @@ pub(crate) fn run_supervised<A: Actor>(
                     return;
                 }
                 Ended::Suspended => {
-                    link.suspended(number);
+                    link.suspended(incarnation);
                     None
                 }
                 Ended::OnItsOwn(reason) => {
                     let started = started.load(std::sync::atomic::Ordering::Relaxed);
-                    link.ended(id, number, &reason, started);
+                    link.ended(id, incarnation, &reason, started);
                     Some(reason)
                 }
             };
@@ -128,7 +128,7 @@ pub(crate) fn run_supervised<A: Actor>(
 /// drops it as soon as this returns. A `SUPERVISED` actor's mailbox stays
 /// open unless its supervisor stops it for good.
 #[allow(clippy::manual_async_fn)] // keeps the arguments out of the task twice
-pub(crate) fn incarnation<'a, A: Actor, const SUPERVISED: bool>(
+pub(crate) fn run_incarnation<'a, A: Actor, const SUPERVISED: bool>(
     actor: &'a mut A,
     runner: &'a mut Runner<A>,
     started: impl FnOnce() + 'a,
@@ -174,8 +174,7 @@ pub(crate) fn incarnation<'a, A: Actor, const SUPERVISED: bool>(
         if !SUPERVISED || for_good {
             runner.myself.cell().mailbox().close();
         }
-        // Stopping runs once: boxed, so its futures do not enlarge every idle
-        // actor's task.
+        // Boxed: see the size budget in the module docs.
         let reason = Box::pin(wind_down(actor, runner, reason, was_started)).await;
         if for_good {
             Ended::ForGood(reason)

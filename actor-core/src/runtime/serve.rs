@@ -122,8 +122,7 @@ pub(super) fn serve<'a, A: Actor>(
                     }
                 }
                 Next::Signals => {
-                    // Signals are rare: boxed, to keep the hook futures out of
-                    // every idle actor's task.
+                    // Boxed: see the size budget in the module docs.
                     if let Some(ended) = Box::pin(handle_signals(actor, runner)).await {
                         return ended;
                     }

@@ -37,7 +37,7 @@ pub(crate) type Filter<E> = Box<dyn Fn(&E) -> bool + Send + Sync>;
 
 /// A subscriber's buffer, shared between the topic (which pushes) and the
 /// subscription (which takes).
-pub(crate) struct Queue<E> {
+pub(crate) struct SubscriberBuffer<E> {
     items: Mutex<VecDeque<Arc<E>>>,
     capacity: usize,
     overflow: Overflow,
@@ -63,14 +63,14 @@ pub(crate) enum Pushed {
     Skipped,
 }
 
-impl<E> Queue<E> {
+impl<E> SubscriberBuffer<E> {
     pub(crate) fn new(
         capacity: usize,
         overflow: Overflow,
         subscriber: Option<ActorId>,
         filter: Option<Filter<E>>,
     ) -> Self {
-        Queue {
+        SubscriberBuffer {
             items: Mutex::new(VecDeque::new()),
             capacity: capacity.max(1),
             overflow,
@@ -178,7 +178,7 @@ mod tests {
 
     use proptest::prelude::*;
 
-    use super::{Overflow, Queue};
+    use super::{Overflow, SubscriberBuffer};
 
     #[derive(Clone, Debug)]
     enum Op {
@@ -199,7 +199,7 @@ mod tests {
         #[test]
         fn matches_a_bounded_deque(capacity in 1usize..8, newest in any::<bool>(), ops in ops()) {
             let policy = if newest { Overflow::DropNewest } else { Overflow::DropOldest };
-            let queue = Queue::new(capacity, policy, None, None);
+            let queue = SubscriberBuffer::new(capacity, policy, None, None);
             let mut model = VecDeque::new();
             let mut model_dropped = 0u64;
             let (mut got, mut want) = (Vec::new(), Vec::new());
