@@ -167,6 +167,7 @@ impl<A: Actor> ActorCell<A> {
 
     /// Queues `wrap(msg)` if there is space now, waking the actor. A
     /// message refused because the actor stopped is a dead letter.
+    #[inline]
     pub(crate) fn try_send<M: Send + 'static>(
         &self,
         msg: M,

@@ -53,6 +53,7 @@
 //! | fact | [`Event`], [`EventStream`] | publish by type; bounded subscriber buffers, counted drops |
 //! | supervision | [`supervision::Supervisor`], [`supervision::ChildSpec`] | OTP strategies, restarts behind the same address and mailbox |
 //! | system | [`ActorSystem`] | spawn, registry, event stream, shutdown; no globals |
+//! | extension | [`dev::Endpoint`] | what every handle points at; implement it for actors that are not local |
 //!
 //! The guide chapters live in `docs/`; [`guide`] holds them as compiled
 //! documentation.
@@ -70,11 +71,11 @@
 
 // Layers, bottom up; a module imports only from the layers below it (see
 // docs/ARCHITECTURE.md, "Layers"):
-//   id, loom, reply               identities, sync primitives, deferred replies
+//   id, loom                      identities, sync primitives
 //   mailbox                       the two lanes as plain data structures
 //   actor, message                the user's traits and stop reasons
 //   endpoint                      what every handle points at (the `dev` seam)
-//   envelope                      a message erased for an actor's mailbox
+//   envelope, reply               a message erased for an actor's mailbox; deferred replies
 //   events                        the event stream
 //   registry, system              names; what a system is (table, events)
 //   cell                          the local actor: an endpoint with two lanes

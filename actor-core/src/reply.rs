@@ -1,4 +1,5 @@
-//! Deferred replies: answer an ask later without blocking the mailbox.
+//! Deferred replies: answer an ask later without blocking the mailbox; and
+//! the same for an erased ask ([`AnyReply::channel`]).
 
 use std::fmt;
 use std::future::Future;
@@ -7,7 +8,7 @@ use std::task::{Context, Poll};
 
 use tokio::sync::oneshot;
 
-use crate::endpoint::AskError;
+use crate::endpoint::{AnyReply, AskError};
 
 /// A reply that arrives later: use `Deferred<T>` as a message's `Reply`
 /// when the handler must wait for other work but should not hold up the
@@ -39,6 +40,11 @@ impl<T> Deferred<T> {
     pub fn channel() -> (ReplyTo<T>, Deferred<T>) {
         let (tx, rx) = oneshot::channel();
         (ReplyTo { tx }, Deferred { rx })
+    }
+
+    /// The reply that `rx`'s sender fulfils.
+    pub(crate) fn from_receiver(rx: oneshot::Receiver<T>) -> Self {
+        Deferred { rx }
     }
 }
 
@@ -80,5 +86,34 @@ impl<T> ReplyTo<T> {
 impl<T> fmt::Debug for ReplyTo<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ReplyTo").finish_non_exhaustive()
+    }
+}
+
+impl AnyReply {
+    /// A reply slot for an `R`, and the [`Deferred`] that resolves with
+    /// the value sent to it: how an endpoint builds an erased ask of its
+    /// own (to pass one on to another endpoint, say). The `Deferred` ends
+    /// with [`AskError::Stopped`](crate::AskError::Stopped) if the slot is
+    /// dropped unanswered.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use actor_core::dev::{AnyMessage, AnyReply};
+    /// use actor_core::Message;
+    ///
+    /// struct Double(u32);
+    /// impl Message for Double { type Reply = u32; }
+    ///
+    /// let (reply, answer) = AnyReply::channel::<u32>();
+    /// let ask = AnyMessage::ask(Double(21), reply);
+    /// // ... whoever receives `ask` answers it:
+    /// let (Double(n), reply) = ask.downcast::<Double>().unwrap();
+    /// reply.unwrap().send_typed(n * 2).unwrap();
+    /// assert_eq!(answer.await, Ok(42));
+    /// # }
+    /// ```
+    pub fn channel<R: Send + 'static>() -> (AnyReply, Deferred<R>) {
+        let (tx, rx) = oneshot::channel();
+        (AnyReply::new(tx), Deferred::from_receiver(rx))
     }
 }

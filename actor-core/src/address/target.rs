@@ -117,6 +117,7 @@ impl<A: Handler<M>, M: Message> MessageSink<M> for Target<A> {
         Target::endpoint(self)
     }
 
+    #[inline]
     fn try_tell(&self, msg: M) -> Result<(), SendError<M>> {
         match self {
             Target::Local(cell) => cell.try_send(msg, |m| Box::new(Tell(m))),

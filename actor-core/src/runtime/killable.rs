@@ -6,27 +6,55 @@ use std::task::{Context as TaskContext, Poll};
 
 use pin_project_lite::pin_project;
 
-use crate::actor::StopReason;
+use crate::actor::{Actor, StopReason};
+use crate::address::ActorRef;
 use crate::mailbox::signal::SignalLane;
+
+/// Where a kill shows: an actor's signal lane, or its own address (whose
+/// cell is looked up only when the future has to wait).
+pub(crate) trait KillSwitch {
+    fn is_killed(&self) -> bool;
+    fn register(&self, waker: &std::task::Waker);
+}
+
+impl<S> KillSwitch for SignalLane<S> {
+    fn is_killed(&self) -> bool {
+        SignalLane::is_killed(self)
+    }
+
+    fn register(&self, waker: &std::task::Waker) {
+        SignalLane::register(self, waker);
+    }
+}
+
+impl<A: Actor> KillSwitch for ActorRef<A> {
+    fn is_killed(&self) -> bool {
+        self.cell().lane().is_killed()
+    }
+
+    fn register(&self, waker: &std::task::Waker) {
+        self.cell().lane().register(waker);
+    }
+}
 
 pin_project! {
     /// Runs a hook or handler unless the actor is killed meanwhile
     /// (`None`). The fast path, a future that completes on its first
     /// poll, never touches the signal lane.
-    pub(crate) struct Killable<'l, F, S> {
+    pub(crate) struct Killable<'l, F, K> {
         #[pin]
         inner: F,
-        lane: &'l SignalLane<S>,
+        lane: &'l K,
     }
 }
 
-impl<'l, F, S> Killable<'l, F, S> {
-    pub(crate) fn new(inner: F, lane: &'l SignalLane<S>) -> Self {
+impl<'l, F, K: KillSwitch> Killable<'l, F, K> {
+    pub(crate) fn new(inner: F, lane: &'l K) -> Self {
         Killable { inner, lane }
     }
 }
 
-impl<F: Future, S> Future for Killable<'_, F, S> {
+impl<F: Future, K: KillSwitch> Future for Killable<'_, F, K> {
     type Output = Option<F::Output>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {

@@ -134,10 +134,9 @@ pub(crate) fn run_incarnation<'a, A: Actor, const SUPERVISED: bool>(
     started: impl FnOnce() + 'a,
 ) -> impl Future<Output = Ended> + 'a {
     async move {
-        let start =
-            AssertUnwindSafe(Killable::new(actor.on_start(&mut runner.ctx), runner.myself.cell().lane()))
-                .catch_unwind()
-                .await;
+        let start = AssertUnwindSafe(Killable::new(actor.on_start(&mut runner.ctx), &runner.myself))
+            .catch_unwind()
+            .await;
         // Taken by value, so the outcome is not kept in the task while the
         // actor serves.
         let failed = start_failure(start);

@@ -129,7 +129,9 @@ pub(super) fn serve<'a, A: Actor>(
                     continue;
                 }
             };
-            if Killable::new(handling, runner.myself.cell().lane()).await.is_none() {
+            // The address, not its lane: no lookup (and no panic path) between
+            // making the handler's future and awaiting it in place.
+            if Killable::new(handling, &runner.myself).await.is_none() {
                 return Ended::OnItsOwn(StopReason::Killed);
             }
         }

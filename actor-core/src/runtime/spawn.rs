@@ -85,10 +85,12 @@ fn spawn_task<A: Actor, F: Future<Output = ()> + Send + 'static>(
     // this.
     cell.set_table_slot(system.track(actor_ref.endpoint(), root));
     let id = cell.id();
-    let actor = short_type_name(std::any::type_name::<A>());
+    // The fields are computed only when the span is enabled.
     let span = match cell.name() {
-        Some(name) => tracing::debug_span!("actor", %id, actor, name = &**name),
-        None => tracing::debug_span!("actor", %id, actor),
+        Some(name) => {
+            tracing::debug_span!("actor", %id, actor = short_type_name(std::any::type_name::<A>()), name = &**name)
+        }
+        None => tracing::debug_span!("actor", %id, actor = short_type_name(std::any::type_name::<A>())),
     };
     let ctx = Context::new(actor_ref.clone());
     // An actor's span is entered on every poll; skip it when nobody

@@ -57,6 +57,9 @@ impl<A: Actor> Runner<A> {
 
     /// Takes the children and subscriptions the handlers made.
     pub(super) fn collect(&mut self) {
+        if !self.ctx.has_new_work() {
+            return;
+        }
         let (children, sources) = (self.ctx.take_new_children(), self.ctx.take_new_sources());
         let rare = self.rare();
         if !children.is_empty() {
