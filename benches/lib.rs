@@ -186,6 +186,20 @@ pub mod ours {
         elapsed
     }
 
+    /// Spawns `n` idle top-level actors (not timed), then times
+    /// `system.shutdown()` until it returns.
+    pub async fn shutdown_idle(n: u64) -> Duration {
+        let system = ActorSystem::new();
+        for _ in 0..n {
+            system.spawn(Idle::default());
+        }
+        let start = Instant::now();
+        system.shutdown().await;
+        let elapsed = start.elapsed();
+        assert_eq!(system.actor_count(), 0);
+        elapsed
+    }
+
     /// A ring member: forwards the token to the next actor.
     #[derive(Debug)]
     pub struct RingNode {

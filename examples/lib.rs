@@ -22,12 +22,3 @@ pub fn init_tracing() {
         )
         .init();
 }
-
-/// Replaces the default panic hook with one that prints nothing. The
-/// runtime catches a panicking actor and reports the panic itself, as a
-/// trace (see [`init_tracing`]), so the default hook would print a second
-/// report to stderr. For examples whose actors panic on purpose; it
-/// silences every other panic in the program too.
-pub fn silence_panic_hook() {
-    std::panic::set_hook(Box::new(|_| {}));
-}

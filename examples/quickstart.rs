@@ -76,7 +76,7 @@ impl Actor for Watchdog {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     examples::init_tracing();
-    examples::silence_panic_hook(); // the divider panics on purpose
+    actor_core::silence_caught_panics(); // the divider panics on purpose
 
     let system = ActorSystem::new();
 

@@ -116,7 +116,7 @@ fn name<A: Actor>(ctx: &Context<A>) -> String {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     examples::init_tracing();
-    examples::silence_panic_hook(); // conn-2 panics on purpose
+    actor_core::silence_caught_panics(); // conn-2 panics on purpose
 
     let system = ActorSystem::new();
     let mut restarts = system.events().subscribe::<ActorRestarted>();

@@ -112,6 +112,18 @@ pub enum StopReason {
     Escalated,
 }
 
+/// The text of a panic's payload: a `&str` or a `String`, or a fixed
+/// phrase for any other payload.
+pub(crate) fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "non-string panic payload".to_owned()
+    }
+}
+
 impl StopReason {
     /// True for every reason except `Normal` and `Shutdown`.
     pub fn is_abnormal(&self) -> bool {

@@ -23,6 +23,8 @@ use crate::system::{ActorSystem, TableSlot};
 pub(crate) enum LaneSignal<A: Actor> {
     /// Stop after the current message, with this reason.
     Stop(StopReason),
+    /// Stop with this reason once the mailbox (closed already) is empty.
+    Drain(StopReason),
     /// Tell this watcher when the actor stops.
     Watch(Arc<dyn Endpoint>),
     /// Forget the watcher with this id.
@@ -58,6 +60,9 @@ pub(crate) struct ActorCell<A: Actor> {
     reason: OnceLock<StopReason>,
     stopped: Notify,
     registered: AtomicBool,
+    /// The mailbox is closing because the actor stops for good (a drain
+    /// of a supervised actor closes it for one incarnation only).
+    closing_for_good: AtomicBool,
     /// The actor's key in its system's table (set once, when tracked).
     table_slot: AtomicU64,
 }
@@ -69,10 +74,12 @@ impl<A: Actor> ActorCell<A> {
             name,
             signals: SignalLane::new(),
             mailbox: Mailbox::new(capacity),
-            system: system.clone(),
+            // Actors do not keep their system alive (see ActorSystem).
+            system: system.non_owning(),
             reason: OnceLock::new(),
             stopped: Notify::new(),
             registered: AtomicBool::new(false),
+            closing_for_good: AtomicBool::new(false),
             table_slot: AtomicU64::new(0),
         }
     }
@@ -134,6 +141,18 @@ impl<A: Actor> ActorCell<A> {
         if self.registered.load(Ordering::SeqCst) {
             self.system.registry().remove_actor(self.id);
         }
+    }
+
+    /// Closes the mailbox because the actor stops for good: a sender
+    /// refused from now on may wait for the stop reason.
+    pub(crate) fn close_for_good(&self) {
+        self.closing_for_good.store(true, Ordering::Release);
+        self.mailbox.close();
+    }
+
+    /// Whether the mailbox was closed by [`close_for_good`](Self::close_for_good).
+    pub(crate) fn is_closing_for_good(&self) -> bool {
+        self.closing_for_good.load(Ordering::Acquire)
     }
 
     /// Called under the registry lock; false if the actor is already dead.
@@ -231,12 +250,18 @@ impl<A: Actor> Endpoint for ActorCell<A> {
                 return Ok(());
             }
             Signal::Stop(reason) => LaneSignal::Stop(reason),
+            Signal::Drain(reason) => {
+                // Closed here, at the request: later senders are refused.
+                self.mailbox.close();
+                LaneSignal::Drain(reason)
+            }
             Signal::Watch(watcher) => LaneSignal::Watch(watcher),
             Signal::Unwatch(id) => LaneSignal::Unwatch(id),
             Signal::Terminated(notice) => LaneSignal::Terminated(Box::new(notice)),
         };
         self.push_signal(lane_signal).map_err(|refused| match refused {
             LaneSignal::Stop(reason) => Signal::Stop(reason),
+            LaneSignal::Drain(reason) => Signal::Drain(reason),
             LaneSignal::Watch(watcher) => Signal::Watch(watcher),
             LaneSignal::Unwatch(id) => Signal::Unwatch(id),
             LaneSignal::Terminated(notice) => Signal::Terminated(*notice),

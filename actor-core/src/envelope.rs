@@ -1,21 +1,18 @@
 //! Envelopes: a message plus what to do with its reply, erased to one type
 //! per actor so one mailbox carries every message the actor handles.
 
-use std::any::Any;
-
+use std::any::{Any, TypeId};
+use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{ready, Context as TaskContext, Poll};
 
 use pin_project_lite::pin_project;
 use stackfuture::StackFuture;
-use tokio::sync::oneshot;
 
-use std::any::TypeId;
-
-use crate::actor::Actor;
+use crate::actor::{Actor, StopReason};
 // The handler call names its context: the one reference above this layer (see "Layers" in docs/ARCHITECTURE.md).
-use crate::endpoint::{AnyMessage, AnyReply};
+use crate::endpoint::{AnyMessage, AnyReply, AskError, ReplySender};
 use crate::message::{Handler, Message};
 use crate::Context;
 
@@ -48,6 +45,12 @@ pub(crate) trait Deliver<A: Actor>: Send {
     /// The envelope taken apart into an erased message that a cell of `A`
     /// can queue again (an erased send refused after wrapping).
     fn into_any_message(self: Box<Self>) -> AnyMessage;
+
+    /// The message will never be handled: its actor stopped for `reason`.
+    /// An ask tells its asker why; a tell is dropped.
+    fn reject(self: Box<Self>, reason: &StopReason) {
+        let _ = reason;
+    }
 }
 
 impl<A: Actor> dyn Deliver<A> {
@@ -66,7 +69,7 @@ pub(crate) struct Tell<M>(pub(crate) M);
 /// A message whose reply goes back to a waiting asker.
 pub(crate) struct Ask<M: Message> {
     pub(crate) msg: M,
-    pub(crate) reply: oneshot::Sender<M::Reply>,
+    pub(crate) reply: ReplySender<M::Reply>,
 }
 
 impl<A: Handler<M>, M: Message> Deliver<A> for Tell<M> {
@@ -93,6 +96,10 @@ impl<A: Handler<M>, M: Message> Deliver<A> for Ask<M> {
         HandleFuture::from_or_box(Answer { handling: actor.handle(msg, ctx), reply: Some(reply) })
     }
 
+    fn reject(self: Box<Self>, reason: &StopReason) {
+        let _ = self.reply.send(Err(Box::new(AskError::Stopped(Some(reason.clone())))));
+    }
+
     fn message_type(&self) -> &'static str {
         std::any::type_name::<M>()
     }
@@ -117,10 +124,11 @@ pub(crate) struct AskAny<M> {
 impl<A: Handler<M>, M: Message> Deliver<A> for AskAny<M> {
     fn deliver<'a>(self: Box<Self>, actor: &'a mut A, ctx: &'a mut Context<A>) -> HandleFuture<'a> {
         let AskAny { msg, reply } = *self;
-        HandleFuture::from_or_box(async move {
-            let value = actor.handle(msg, ctx).await;
-            let _ = reply.send_typed(value);
-        })
+        HandleFuture::from_or_box(Answer { handling: actor.handle(msg, ctx), reply: Some(reply) })
+    }
+
+    fn reject(self: Box<Self>, reason: &StopReason) {
+        self.reply.fail(AskError::Stopped(Some(reason.clone())));
     }
 
     fn message_type(&self) -> &'static str {
@@ -172,26 +180,88 @@ impl<F: Future> Future for Discard<F> {
     }
 }
 
-pin_project! {
-    /// Runs a handler and sends its reply to the asker (an ask).
-    struct Answer<F: Future> {
-        #[pin]
-        handling: F,
-        reply: Option<oneshot::Sender<F::Output>>,
+/// Where an ask's outcome goes: a waiting asker's channel, or an erased
+/// reply slot.
+pub(crate) trait ReplySink<T>: Send + 'static {
+    fn reply(self, value: T);
+    fn fail(self, error: AskError);
+}
+
+impl<T: Send + 'static> ReplySink<T> for ReplySender<T> {
+    fn reply(self, value: T) {
+        // The asker may have given up (timeout, dropped future): the
+        // handler still ran, the reply has nowhere to go.
+        let _ = self.send(Ok(value));
+    }
+
+    fn fail(self, error: AskError) {
+        let _ = self.send(Err(Box::new(error)));
     }
 }
 
-impl<F: Future> Future for Answer<F> {
+impl<T: Send + 'static> ReplySink<T> for AnyReply {
+    fn reply(self, value: T) {
+        let _ = self.send_typed(value);
+    }
+
+    fn fail(self, error: AskError) {
+        AnyReply::fail(self, error);
+    }
+}
+
+pin_project! {
+    /// Runs a handler and sends its reply to the asker (an ask). A
+    /// handler dropped unfinished tells the asker why: unwound by a panic,
+    /// `Failed(Panicked(text))` once the runner has caught it (see
+    /// [`fail_unwound_asks`]); otherwise (the actor was killed),
+    /// `Failed(Killed)`.
+    struct Answer<F: Future, S: ReplySink<F::Output>> {
+        #[pin]
+        handling: F,
+        reply: Option<S>,
+    }
+
+    impl<F: Future, S: ReplySink<F::Output>> PinnedDrop for Answer<F, S> {
+        fn drop(this: Pin<&mut Self>) {
+            if let Some(reply) = this.project().reply.take() {
+                if std::thread::panicking() {
+                    // The panic's text is known only where it is caught.
+                    UNWOUND_ASKS.with(|asks| asks.borrow_mut().push(Box::new(move |e| reply.fail(e))));
+                } else {
+                    reply.fail(AskError::Failed(StopReason::Killed));
+                }
+            }
+        }
+    }
+}
+
+impl<F: Future, S: ReplySink<F::Output>> Future for Answer<F, S> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<()> {
         let this = self.project();
         let value = ready!(this.handling.poll(cx));
         if let Some(reply) = this.reply.take() {
-            // The asker may have given up (timeout, dropped future): the
-            // handler still ran, the reply has nowhere to go.
-            let _ = reply.send(value);
+            reply.reply(value);
         }
         Poll::Ready(())
+    }
+}
+
+/// Tells one asker why its ask failed.
+type FailAsk = Box<dyn FnOnce(AskError) + Send>;
+
+thread_local! {
+    /// Asks whose handler a panic is unwinding on this thread, waiting for
+    /// the runner that catches it to say why.
+    static UNWOUND_ASKS: RefCell<Vec<FailAsk>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Tells the askers whose handlers the panic just caught on this thread
+/// unwound that their actor failed with `reason` (the panic's text).
+pub(crate) fn fail_unwound_asks(reason: &StopReason) {
+    let asks = UNWOUND_ASKS.with(|asks| std::mem::take(&mut *asks.borrow_mut()));
+    for fail in asks {
+        fail(AskError::Failed(reason.clone()));
     }
 }

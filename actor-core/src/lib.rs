@@ -130,13 +130,15 @@ pub use registry::{LookupError, RegisterError};
 #[doc(inline)]
 pub use reply::{Deferred, ReplyTo};
 #[doc(inline)]
-pub use system::{ActorSystem, SpawnOptions};
+pub use runtime::silence_caught_panics;
+#[doc(inline)]
+pub use system::{ActorSystem, SpawnOptions, SystemBuilder, DEFAULT_STOP_TIMEOUT};
 
 /// Derives [`Actor`](trait@Actor) with every hook left at its default.
 ///
 /// | attribute | effect |
 /// |---|---|
-/// | `#[actor(mailbox = 256)]` | [`Actor::MAILBOX`] is `MailboxCapacity::Bounded(256)` (any `usize` constant works) |
+/// | `#[actor(mailbox = 256)]` | [`Actor::MAILBOX`] is `MailboxCapacity::Bounded(256)` (any `usize` constant works; 0 means 1, as everywhere) |
 /// | `#[actor(mailbox = unbounded)]` | [`Actor::MAILBOX`] is `MailboxCapacity::Unbounded` |
 /// | `#[actor(crate = path)]` | the generated code names `path` instead of `::actor_core` |
 ///

@@ -24,6 +24,9 @@ pub enum RegisterError {
     /// The actor has already stopped.
     #[error("actor {0} has stopped and cannot be registered")]
     Stopped(ActorId),
+    /// The name is empty.
+    #[error("an actor cannot be registered under an empty name")]
+    EmptyName,
 }
 
 /// Why [`ActorSystem::lookup`](crate::ActorSystem::lookup) found nothing usable.
@@ -62,8 +65,15 @@ impl Registry {
         actor: Arc<dyn Endpoint>,
         mark: impl FnOnce() -> bool,
     ) -> Result<(), RegisterError> {
+        if name.is_empty() {
+            return Err(RegisterError::EmptyName);
+        }
         let mut names = self.names.write();
         if let Some(holder) = names.get(&name) {
+            // The same actor again under the same name: already done.
+            if holder.id() == actor.id() && holder.is_alive() {
+                return Ok(());
+            }
             if holder.is_alive() {
                 return Err(RegisterError::NameTaken { name, holder: holder.id() });
             }

@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 
 use tokio::sync::oneshot;
 
-use crate::endpoint::{AnyReply, AskError};
+use crate::endpoint::{AnyReply, AskError, ReplyReceiver, ReplySender};
 
 /// A reply that arrives later: use `Deferred<T>` as a message's `Reply`
 /// when the handler must wait for other work but should not hold up the
@@ -19,7 +19,7 @@ use crate::endpoint::{AnyReply, AskError};
 /// you) or [`Deferred::channel`] (reply from wherever you like).
 #[must_use = "a deferred reply does nothing unless awaited"]
 pub struct Deferred<T> {
-    rx: oneshot::Receiver<T>,
+    rx: ReplyReceiver<T>,
 }
 
 impl<T> Deferred<T> {
@@ -34,17 +34,12 @@ impl<T> Deferred<T> {
     ///
     /// let (reply_to, deferred) = Deferred::<u8>::channel();
     /// drop(reply_to);                       // the replier gave up
-    /// assert_eq!(deferred.await, Err(AskError::Stopped));
+    /// assert_eq!(deferred.await, Err(AskError::Stopped(None)));
     /// # }
     /// ```
     pub fn channel() -> (ReplyTo<T>, Deferred<T>) {
         let (tx, rx) = oneshot::channel();
         (ReplyTo { tx }, Deferred { rx })
-    }
-
-    /// The reply that `rx`'s sender fulfils.
-    pub(crate) fn from_receiver(rx: oneshot::Receiver<T>) -> Self {
-        Deferred { rx }
     }
 }
 
@@ -52,7 +47,10 @@ impl<T> Future for Deferred<T> {
     type Output = Result<T, AskError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Pin::new(&mut self.rx).poll(cx).map_err(|_| AskError::Stopped)
+        Pin::new(&mut self.rx).poll(cx).map(|received| match received {
+            Ok(outcome) => outcome.map_err(|error| *error),
+            Err(_) => Err(AskError::Stopped(None)),
+        })
     }
 }
 
@@ -65,7 +63,7 @@ impl<T> fmt::Debug for Deferred<T> {
 /// The sending side of a [`Deferred`] reply. Dropping it unsent tells the
 /// asker [`AskError::Stopped`].
 pub struct ReplyTo<T> {
-    tx: oneshot::Sender<T>,
+    tx: ReplySender<T>,
 }
 
 impl<T> ReplyTo<T> {
@@ -74,7 +72,10 @@ impl<T> ReplyTo<T> {
     /// # Errors
     /// Hands `value` back if the asker is no longer waiting.
     pub fn send(self, value: T) -> Result<(), T> {
-        self.tx.send(value)
+        self.tx.send(Ok(value)).map_err(|back| match back {
+            Ok(value) => value,
+            Err(_) => unreachable!("sent Ok above"),
+        })
     }
 
     /// True if the asker is no longer waiting.
@@ -114,6 +115,6 @@ impl AnyReply {
     /// ```
     pub fn channel<R: Send + 'static>() -> (AnyReply, Deferred<R>) {
         let (tx, rx) = oneshot::channel();
-        (AnyReply::new(tx), Deferred::from_receiver(rx))
+        (AnyReply::new(tx), Deferred { rx })
     }
 }

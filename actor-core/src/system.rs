@@ -9,9 +9,11 @@
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use parking_lot::Mutex;
 use tokio::sync::Notify;
+use tokio::time::Instant;
 
 use crate::actor::StopReason;
 use crate::endpoint::{Endpoint, Signal};
@@ -25,6 +27,18 @@ use crate::registry::Registry;
 /// Cheap to clone (a reference count). Actors run as tasks on the ambient
 /// tokio runtime; many systems can live in one process without sharing
 /// anything, so tests run in parallel.
+///
+/// # Who owns the actors
+///
+/// The handle made by [`new`](Self::new) (or [`builder`](Self::builder))
+/// and its clones own the system: when the last of them is dropped, the
+/// system shuts down (as by [`shutdown`](Self::shutdown), on a task of the
+/// current tokio runtime; outside one, every top-level actor is told to
+/// stop). Actors do not keep their system alive: the handle a handler gets
+/// from [`Context::system`](crate::Context::system) (and its clones) does
+/// not own it. So a program that drops its system without calling
+/// `shutdown` does not leave timers firing and actors running for as long
+/// as the runtime lives.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -43,10 +57,44 @@ use crate::registry::Registry;
 #[derive(Clone)]
 pub struct ActorSystem {
     inner: Arc<Inner>,
+    /// Present in the handles the user made (they own the actors); absent
+    /// in the actors' own.
+    #[allow(dead_code)] // held for its Drop: the last owning handle shuts the system down
+    owner: Option<Arc<Owner>>,
+}
+
+/// Shuts the system down when the last owning handle goes.
+struct Owner {
+    inner: std::sync::Weak<Inner>,
+}
+
+impl Drop for Owner {
+    fn drop(&mut self) {
+        let Some(inner) = self.inner.upgrade() else { return };
+        let system = ActorSystem { inner, owner: None };
+        if system.actor_count() == 0 {
+            system.inner.events.close();
+            return;
+        }
+        tracing::debug!(node = %system.node_id(), "last owning handle dropped: shutting the system down");
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(async move { system.shutdown().await });
+            }
+            Err(_) => {
+                for actor in system.live_roots() {
+                    let _ = actor.signal(Signal::Stop(StopReason::Shutdown));
+                }
+            }
+        }
+    }
 }
 
 struct Inner {
     node: NodeId,
+    /// When the system was made; spawn times count from here.
+    started: Instant,
+    stop_timeout: Duration,
     next_seq: AtomicU64,
     actors: Mutex<Table>,
     /// Woken when the last live actor leaves the table.
@@ -73,17 +121,62 @@ struct Table {
 /// One live actor in the table.
 struct Tracked {
     actor: Arc<dyn Endpoint>,
+    /// When it was spawned, in milliseconds after the system was made
+    /// (saturating; 4 bytes, so the entry stays 32 bytes).
+    spawned_ms: u32,
     /// Spawned by the system rather than by another actor: shutdown stops
     /// it (its parent stops the others).
     root: bool,
 }
 
+/// At most this many top-level actors are waited for one after the other
+/// at shutdown; more are stopped in this many groups.
+const SEQUENTIAL_GROUPS: usize = 256;
+
+/// How many actors killed at shutdown are named in a warning each.
+const KILL_WARNINGS: usize = 32;
+
+/// The stop timeout of a system built without one: 5 seconds, as a
+/// supervisor's default for its workers.
+pub const DEFAULT_STOP_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The grace given, once the stop timeout has passed, to the actors told
+/// to stop only then.
+fn grace(timeout: Duration) -> Duration {
+    (timeout / 10).min(Duration::from_millis(100))
+}
+
+/// How long to wait for a killed actor to end (it ends at its next poll).
+fn grace_after_kill() -> Duration {
+    Duration::from_millis(100)
+}
+
 impl ActorSystem {
-    /// A new system with a fresh random node id.
+    /// A new system with a fresh random node id and the default settings;
+    /// [`builder`](Self::builder) for others.
     pub fn new() -> Self {
-        ActorSystem {
+        ActorSystem::builder().build()
+    }
+
+    /// A builder for a system with settings of its own.
+    ///
+    /// ```
+    /// use actor_core::ActorSystem;
+    /// use std::time::Duration;
+    /// let system = ActorSystem::builder().stop_timeout(Duration::from_secs(1)).build();
+    /// # let _ = system;
+    /// ```
+    pub fn builder() -> SystemBuilder {
+        SystemBuilder { stop_timeout: DEFAULT_STOP_TIMEOUT }
+    }
+
+    fn from_builder(builder: SystemBuilder) -> Self {
+        let system = ActorSystem {
+            owner: None,
             inner: Arc::new(Inner {
                 node: NodeId::random(),
+                started: Instant::now(),
+                stop_timeout: builder.stop_timeout,
                 next_seq: AtomicU64::new(1),
                 actors: Mutex::new(Table::default()),
                 emptied: Notify::new(),
@@ -91,7 +184,14 @@ impl ActorSystem {
                 events: EventStream::new(),
                 dead_letters: AtomicU64::new(0),
             }),
-        }
+        };
+        let owner = Owner { inner: Arc::downgrade(&system.inner) };
+        ActorSystem { owner: Some(Arc::new(owner)), ..system }
+    }
+
+    /// A handle to the same system that does not own it: what actors hold.
+    pub(crate) fn non_owning(&self) -> ActorSystem {
+        ActorSystem { inner: self.inner.clone(), owner: None }
     }
 
     /// This system's node id; every [`ActorId`] it hands out carries it.
@@ -99,34 +199,207 @@ impl ActorSystem {
         self.inner.node
     }
 
-    /// Stops every actor and returns once all have stopped.
+    /// Stops every actor and returns once all have stopped, within the
+    /// system's stop timeout ([`DEFAULT_STOP_TIMEOUT`] unless the system
+    /// was built with another, see [`SystemBuilder::stop_timeout`]); see
+    /// [`shutdown_timeout`](Self::shutdown_timeout).
     ///
-    /// Top-level actors are stopped newest first, one after the other, each
-    /// stopping its children (newest first) before itself; each finishes
-    /// its current message, runs `on_stop`, and stops with
-    /// [`StopReason::Shutdown`]. Actors spawned after shutdown began stop at
-    /// once. Finally every event-stream subscription ends.
+    /// # Cancel safety
+    /// Not cancel safe: dropped early, the actors already told to stop go
+    /// on stopping, and the others keep running.
     pub async fn shutdown(&self) {
+        self.shutdown_timeout(self.inner.stop_timeout).await;
+    }
+
+    /// Stops every actor, killing those still running after `timeout`,
+    /// and returns once all have stopped.
+    ///
+    /// Top-level actors are stopped newest first, each stopping its
+    /// children (newest first) before itself; each finishes its current
+    /// message, runs `on_stop`, and stops with [`StopReason::Shutdown`].
+    /// Up to 256 top-level actors are stopped one after the other; more are
+    /// stopped in up to 256 groups (newest group first), the actors of a
+    /// group at the same time, so a million idle actors stop in about a
+    /// second rather than one by one. Actors spawned after shutdown began
+    /// stop at once.
+    ///
+    /// An actor that has not stopped when `timeout` has passed (a handler
+    /// that never returns, an `on_stop` that waits forever) does not hold
+    /// the others up: every top-level actor still running is then told to
+    /// stop, given a short grace (a tenth of `timeout`, at most 100 ms),
+    /// and killed if it is still running after it, with a warning naming
+    /// it, its type and how long it ran. A killed actor's children are
+    /// killed with it. Supervisors stop their children by their own
+    /// [`Shutdown`](crate::supervision::Shutdown) policies within the same
+    /// bound. Finally every event-stream subscription ends.
+    ///
+    /// A handler that blocks its thread (rather than awaiting) cannot be
+    /// killed: tokio cannot preempt it. Shutdown then returns after the
+    /// grace with an error trace counting the actors left behind.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// use actor_core::prelude::*;
+    /// use std::time::Duration;
+    ///
+    /// struct Stuck;
+    /// impl Actor for Stuck {
+    ///     async fn on_stop(&mut self, _ctx: &mut Context<Self>, _reason: &StopReason) {
+    ///         std::future::pending::<()>().await;      // never finishes stopping
+    ///     }
+    /// }
+    ///
+    /// let system = ActorSystem::new();
+    /// let stuck = system.spawn(Stuck);
+    /// system.shutdown_timeout(Duration::from_secs(1)).await;   // returns all the same
+    /// assert_eq!(stuck.wait_for_stop().await, StopReason::Killed);
+    /// # }
+    /// ```
+    ///
+    /// # Cancel safety
+    /// Not cancel safe, like [`shutdown`](Self::shutdown).
+    pub async fn shutdown_timeout(&self, timeout: Duration) {
+        self.stop_everything(timeout, Signal::Stop(StopReason::Shutdown)).await;
+    }
+
+    /// Like [`shutdown_timeout`](Self::shutdown_timeout), except that each
+    /// top-level actor first handles every message already in its mailbox
+    /// (see [`ActorRef::drain_and_stop`](crate::ActorRef::drain_and_stop));
+    /// their children are stopped as usual. Sends to a top-level actor are
+    /// refused from the moment its group is asked to drain. `timeout`
+    /// bounds the whole, draining included.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use actor_core::prelude::*;
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    ///
+    /// struct Writer(Arc<AtomicU64>);
+    /// impl Actor for Writer {}
+    /// struct Line;
+    /// impl Message for Line { type Reply = (); }
+    /// impl Handler<Line> for Writer {
+    ///     async fn handle(&mut self, _: Line, _: &mut Context<Self>) { self.0.fetch_add(1, Ordering::Relaxed); }
+    /// }
+    ///
+    /// let written = Arc::new(AtomicU64::new(0));
+    /// let system = ActorSystem::new();
+    /// let writer = system.spawn(Writer(written.clone()));
+    /// for _ in 0..100 {
+    ///     writer.tell(Line).await?;
+    /// }
+    /// system.shutdown_draining(Duration::from_secs(5)).await;
+    /// assert_eq!(written.load(Ordering::Relaxed), 100);   // none lost
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Cancel safety
+    /// Not cancel safe, like [`shutdown`](Self::shutdown).
+    pub async fn shutdown_draining(&self, timeout: Duration) {
+        self.stop_everything(timeout, Signal::Drain(StopReason::Shutdown)).await;
+    }
+
+    /// Tells the top-level actors `stop` (newest group first), kills the
+    /// stragglers after `timeout`, waits for the table to empty.
+    async fn stop_everything(&self, timeout: Duration, stop: Signal) {
+        let started = Instant::now();
+        let deadline = started + timeout;
         let mut roots: Vec<Arc<dyn Endpoint>> = {
             let mut table = self.inner.actors.lock();
             table.shutting_down = true;
             table.live.values().filter(|t| t.root).map(|t| t.actor.clone()).collect()
         };
-        roots.sort_unstable_by_key(|actor| actor.id().sequence());
-        for actor in roots.iter().rev() {
-            let _ = actor.signal(Signal::Stop(StopReason::Shutdown));
-            actor.wait_for_stop().await;
+        roots.sort_unstable_by_key(|actor| std::cmp::Reverse(actor.id().sequence()));
+        let group = roots.len().div_ceil(SEQUENTIAL_GROUPS).max(1);
+        let mut in_time = true;
+        'groups: for members in roots.chunks(group) {
+            for actor in members {
+                let _ = actor.signal(stop.clone());
+            }
+            for actor in members {
+                if tokio::time::timeout_at(deadline, actor.wait_for_stop()).await.is_err() {
+                    in_time = false;
+                    break 'groups;
+                }
+            }
+        }
+        if !in_time {
+            self.kill_stragglers(&roots, timeout, started).await;
         }
         // Actors spawned while the roots were stopping stop at once (see
         // `track`); wait for them too.
+        let grace = Instant::now() + grace(timeout);
         loop {
             let emptied = self.inner.emptied.notified();
-            if self.actor_count() == 0 {
+            let left = self.actor_count();
+            if left == 0 {
                 break;
             }
-            emptied.await;
+            if tokio::time::timeout_at(grace.max(deadline), emptied).await.is_err() {
+                self.kill_stragglers(&self.live_roots(), timeout, started).await;
+                let left = self.actor_count();
+                if left > 0 {
+                    tracing::error!(
+                        left,
+                        "shutdown: actors still running after being killed (a handler blocks its thread?)"
+                    );
+                }
+                break;
+            }
         }
         self.inner.events.close();
+    }
+
+    /// The stop timeout ran out: every top-level actor still running is
+    /// told to stop (those never asked yet get their chance), and after a
+    /// short grace killed, with a warning for each.
+    async fn kill_stragglers(&self, roots: &[Arc<dyn Endpoint>], timeout: Duration, started: Instant) {
+        let running: Vec<&Arc<dyn Endpoint>> = roots.iter().filter(|a| a.is_alive()).collect();
+        for actor in &running {
+            let _ = actor.signal(Signal::Stop(StopReason::Shutdown));
+        }
+        let grace = Instant::now() + grace(timeout);
+        let mut killed = 0usize;
+        for actor in &running {
+            if tokio::time::timeout_at(grace, actor.wait_for_stop()).await.is_ok() {
+                continue;
+            }
+            killed += 1;
+            if killed <= KILL_WARNINGS {
+                let ran = self.ran_for(actor.id()).unwrap_or_else(|| started.elapsed());
+                tracing::warn!(
+                    actor = %actor.id(),
+                    actor_type = actor.actor_type(),
+                    name = actor.name().unwrap_or(""),
+                    ran_for = ?ran,
+                    timeout = ?timeout,
+                    "actor did not stop within the shutdown timeout; killing it"
+                );
+            }
+            let _ = actor.signal(Signal::Kill);
+        }
+        if killed > KILL_WARNINGS {
+            tracing::warn!(killed, "shutdown: more actors killed than warned about");
+        }
+        for actor in &running {
+            let _ = tokio::time::timeout(grace_after_kill(), actor.wait_for_stop()).await;
+        }
+    }
+
+    /// Top-level actors still in the table.
+    fn live_roots(&self) -> Vec<Arc<dyn Endpoint>> {
+        let table = self.inner.actors.lock();
+        table.live.values().filter(|t| t.root).map(|t| t.actor.clone()).collect()
+    }
+
+    /// How long the actor with this id has been running.
+    fn ran_for(&self, id: ActorId) -> Option<Duration> {
+        let table = self.inner.actors.lock();
+        let tracked = table.live.values().find(|t| t.actor.id() == id)?;
+        let spawned = self.inner.started + Duration::from_millis(u64::from(tracked.spawned_ms));
+        Some(spawned.elapsed())
     }
 
     /// This system's event stream: publish facts, subscribe by type.
@@ -156,11 +429,17 @@ impl ActorSystem {
     /// top-level actor spawned while the system shuts down is told to stop
     /// at once.
     pub(crate) fn track(&self, actor: Arc<dyn Endpoint>, root: bool) -> TableSlot {
+        // Read only for top-level actors: shutdown warns about those alone.
+        let spawned_ms = if root {
+            u32::try_from(self.inner.started.elapsed().as_millis()).unwrap_or(u32::MAX)
+        } else {
+            0
+        };
         let mut table = self.inner.actors.lock();
         if table.shutting_down && root {
             let _ = actor.signal(Signal::Stop(StopReason::Shutdown));
         }
-        table.live.insert(Tracked { actor, root })
+        table.live.insert(Tracked { actor, spawned_ms, root })
     }
 
     pub(crate) fn untrack(&self, slot: TableSlot) {
@@ -191,6 +470,27 @@ impl Default for ActorSystem {
 impl fmt::Debug for ActorSystem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ActorSystem").field("node", &self.inner.node).finish_non_exhaustive()
+    }
+}
+
+/// Settings of a system: `ActorSystem::builder()...build()`.
+#[derive(Clone, Debug)]
+pub struct SystemBuilder {
+    stop_timeout: Duration,
+}
+
+impl SystemBuilder {
+    /// How long [`shutdown`](ActorSystem::shutdown) lets actors take to
+    /// stop before it kills those still running (default
+    /// [`DEFAULT_STOP_TIMEOUT`]).
+    pub fn stop_timeout(mut self, timeout: Duration) -> Self {
+        self.stop_timeout = timeout;
+        self
+    }
+
+    /// The system.
+    pub fn build(self) -> ActorSystem {
+        ActorSystem::from_builder(self)
     }
 }
 

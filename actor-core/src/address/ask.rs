@@ -10,8 +10,9 @@ use pin_project_lite::pin_project;
 use tokio::sync::oneshot;
 use tokio::time::Sleep;
 
+use crate::actor::StopReason;
 use crate::address::target::MessageSink;
-use crate::endpoint::{AskError, BoxFuture, SendError};
+use crate::endpoint::{AskError, BoxFuture, ReplyReceiver, SendError};
 use crate::message::Message;
 
 /// A pending `ask`: await it for the reply.
@@ -104,10 +105,21 @@ pin_project! {
     }
 }
 
+/// The asker's end of the reply channel.
+type Answer<M> = ReplyReceiver<<M as Message>::Reply>;
+
 enum State<'a, M: Message> {
-    Start { msg: Option<M>, wait_for_space: bool },
-    WaitingForSpace { send: BoxFuture<'a, Result<(), SendError<M>>>, reply: oneshot::Receiver<M::Reply> },
-    WaitingForReply(oneshot::Receiver<M::Reply>),
+    Start {
+        msg: Option<M>,
+        wait_for_space: bool,
+    },
+    WaitingForSpace {
+        send: BoxFuture<'a, Result<(), SendError<M>>>,
+        reply: Answer<M>,
+    },
+    WaitingForReply(Answer<M>),
+    /// The mailbox was closed: the actor is stopping; its reason comes soon.
+    WaitingForReason(BoxFuture<'a, StopReason>),
     Done,
 }
 
@@ -145,7 +157,10 @@ impl<M: Message> Future for AskFuture<'_, M> {
                         Err(SendError::Unsupported(_)) => {
                             return finish(this.state, Err(AskError::Unsupported))
                         }
-                        Err(_) => return finish(this.state, Err(AskError::Stopped)),
+                        Err(_) => match stopped(*this.sink) {
+                            Ok(reason) => return finish(this.state, Err(AskError::Stopped(reason))),
+                            Err(waiting) => State::WaitingForReason(waiting),
+                        },
                     };
                 }
                 State::WaitingForSpace { send, .. } => {
@@ -154,20 +169,45 @@ impl<M: Message> Future for AskFuture<'_, M> {
                     else {
                         unreachable!("matched above")
                     };
-                    match sent {
-                        Ok(()) => {}
+                    *this.state = match sent {
+                        Ok(()) => State::WaitingForReply(reply),
                         Err(SendError::Unsupported(_)) => return Poll::Ready(Err(AskError::Unsupported)),
-                        Err(_) => return Poll::Ready(Err(AskError::Stopped)),
-                    }
-                    *this.state = State::WaitingForReply(reply);
+                        Err(_) => match stopped(*this.sink) {
+                            Ok(reason) => return Poll::Ready(Err(AskError::Stopped(reason))),
+                            Err(waiting) => State::WaitingForReason(waiting),
+                        },
+                    };
                 }
                 State::WaitingForReply(reply) => {
-                    let reply = ready!(Pin::new(reply).poll(cx)).map_err(|_| AskError::Stopped);
+                    // A dropped sender with no word: an envelope lost without
+                    // being rejected (the actor's task was dropped).
+                    let reply = match ready!(Pin::new(reply).poll(cx)) {
+                        Ok(outcome) => outcome.map_err(|error| *error),
+                        Err(_) => Err(AskError::Stopped(None)),
+                    };
                     return finish(this.state, reply);
+                }
+                State::WaitingForReason(reason) => {
+                    let reason = ready!(reason.as_mut().poll(cx));
+                    return finish(this.state, Err(AskError::Stopped(Some(reason))));
                 }
                 State::Done => panic!("ask polled after completion"),
             }
         }
+    }
+}
+
+/// The stop reason of an actor whose mailbox refused the ask: now, or (a
+/// local actor closing its mailbox for good stops moments later) a future
+/// of it; `None` if it is not stopping for good (a supervised actor
+/// drained for one incarnation) or does not say.
+fn stopped<'a, M: Message>(
+    sink: &'a dyn MessageSink<M>,
+) -> Result<Option<StopReason>, BoxFuture<'a, StopReason>> {
+    match sink.endpoint().stop_reason() {
+        Some(reason) => Ok(Some(reason)),
+        None if sink.stopping_for_good() => Err(sink.endpoint().wait_for_stop()),
+        None => Ok(None),
     }
 }
 

@@ -246,6 +246,49 @@ impl<A: Actor> ActorRef<A> {
         let _ = self.target.signal(Signal::Stop(StopReason::Normal));
     }
 
+    /// Asks the actor to stop once it has handled every message already in
+    /// its mailbox (Akka's `PoisonPill`): from this call on, sends are
+    /// refused with [`SendError::Closed`] (and become dead letters), what
+    /// was queued before is handled in order, then the actor stops as with
+    /// [`stop`](Self::stop), with [`StopReason::Normal`]. Signals (watch
+    /// notices, a `stop` or `kill`) still come first. Events the actor
+    /// subscribed to are not waited for.
+    ///
+    /// A supervised child drained this way ends its incarnation; if its
+    /// supervisor restarts it, the new incarnation's mailbox takes
+    /// messages again.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use actor_core::prelude::*;
+    ///
+    /// #[derive(Default)]
+    /// struct Sum(u64);
+    /// impl Actor for Sum {
+    ///     async fn on_stop(&mut self, _ctx: &mut Context<Self>, _reason: &StopReason) {
+    ///         assert_eq!(self.0, 6);                   // every queued message was handled
+    ///     }
+    /// }
+    /// struct Add(u64);
+    /// impl Message for Add { type Reply = (); }
+    /// impl Handler<Add> for Sum {
+    ///     async fn handle(&mut self, m: Add, _: &mut Context<Self>) { self.0 += m.0 }
+    /// }
+    ///
+    /// let system = ActorSystem::new();
+    /// let sum = system.spawn(Sum::default());
+    /// for n in 1..=3 {
+    ///     sum.tell(Add(n)).await?;
+    /// }
+    /// sum.drain_and_stop();
+    /// assert!(matches!(sum.try_tell(Add(100)), Err(SendError::Closed(_))));
+    /// assert_eq!(sum.wait_for_stop().await, StopReason::Normal);
+    /// # Ok(()) }
+    /// ```
+    pub fn drain_and_stop(&self) {
+        let _ = self.target.signal(Signal::Drain(StopReason::Normal));
+    }
+
     /// Stops the actor at once: the running handler (even one that is
     /// awaiting) is dropped, `on_stop` does not run, and the reason is
     /// [`StopReason::Killed`].

@@ -12,9 +12,13 @@ impl ActorSystem {
     /// Registers `actor` under `name` in this system's registry, until the
     /// actor stops or [`unregister`](Self::unregister) is called.
     ///
+    /// Registering an actor again under the name it already holds does
+    /// nothing and succeeds; an actor may hold several names.
+    ///
     /// # Errors
     /// [`RegisterError::NameTaken`] if another live actor has the name;
-    /// [`RegisterError::Stopped`] if `actor` has already stopped.
+    /// [`RegisterError::Stopped`] if `actor` has already stopped;
+    /// [`RegisterError::EmptyName`] for `""`.
     pub fn register<A: Actor>(
         &self,
         name: impl Into<String>,

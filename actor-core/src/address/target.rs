@@ -14,7 +14,7 @@ use tokio::sync::oneshot;
 
 use crate::actor::{Actor, StopReason};
 use crate::cell::{ActorCell, Control, SupervisedChild};
-use crate::endpoint::{AnyMessage, AnyReply, BoxFuture, Endpoint, SendError, Signal};
+use crate::endpoint::{AnyMessage, AnyReply, BoxFuture, Endpoint, ReplySender, SendError, Signal};
 use crate::envelope::{erased_envelope, Ask, Tell};
 use crate::id::ActorId;
 use crate::message::{Handler, Message};
@@ -100,21 +100,28 @@ impl<A: Actor> Endpoint for Target<A> {
 }
 
 /// An ask refused by the mailbox: the message and its reply sender back.
-pub(crate) type AskRefused<M> = SendError<(M, oneshot::Sender<<M as Message>::Reply>)>;
+pub(crate) type AskRefused<M> = SendError<(M, ReplySender<<M as Message>::Reply>)>;
 
 /// An address seen only as "something that handles `M`": the core of
 /// [`Recipient`](crate::Recipient) and of every ask.
 pub(crate) trait MessageSink<M: Message>: Send + Sync + 'static {
     fn endpoint(&self) -> &dyn Endpoint;
+    /// A local cell whose mailbox is closed because it stops for good: its
+    /// stop reason is moments away.
+    fn stopping_for_good(&self) -> bool;
     fn try_tell(&self, msg: M) -> Result<(), SendError<M>>;
     fn tell_wait(&self, msg: M) -> BoxFuture<'_, Result<(), SendError<M>>>;
-    fn try_ask(&self, msg: M, reply: oneshot::Sender<M::Reply>) -> Result<(), AskRefused<M>>;
-    fn ask_wait(&self, msg: M, reply: oneshot::Sender<M::Reply>) -> BoxFuture<'_, Result<(), SendError<M>>>;
+    fn try_ask(&self, msg: M, reply: ReplySender<M::Reply>) -> Result<(), AskRefused<M>>;
+    fn ask_wait(&self, msg: M, reply: ReplySender<M::Reply>) -> BoxFuture<'_, Result<(), SendError<M>>>;
 }
 
 impl<A: Handler<M>, M: Message> MessageSink<M> for Target<A> {
     fn endpoint(&self) -> &dyn Endpoint {
         Target::endpoint(self)
+    }
+
+    fn stopping_for_good(&self) -> bool {
+        matches!(self, Target::Local(cell) if cell.is_closing_for_good())
     }
 
     #[inline]
@@ -136,7 +143,7 @@ impl<A: Handler<M>, M: Message> MessageSink<M> for Target<A> {
         }
     }
 
-    fn try_ask(&self, msg: M, reply: oneshot::Sender<M::Reply>) -> Result<(), AskRefused<M>> {
+    fn try_ask(&self, msg: M, reply: ReplySender<M::Reply>) -> Result<(), AskRefused<M>> {
         match self {
             Target::Local(cell) => cell.try_send((msg, reply), |(msg, reply)| Box::new(Ask { msg, reply })),
             Target::Endpoint(endpoint) => {
@@ -146,7 +153,7 @@ impl<A: Handler<M>, M: Message> MessageSink<M> for Target<A> {
         }
     }
 
-    fn ask_wait(&self, msg: M, reply: oneshot::Sender<M::Reply>) -> BoxFuture<'_, Result<(), SendError<M>>> {
+    fn ask_wait(&self, msg: M, reply: ReplySender<M::Reply>) -> BoxFuture<'_, Result<(), SendError<M>>> {
         match self {
             Target::Local(cell) => Box::pin(async move {
                 let sent = cell.send((msg, reply), |(msg, reply)| Box::new(Ask { msg, reply })).await;
@@ -169,6 +176,10 @@ impl<M: Message> MessageSink<M> for ForeignSink {
         &*self.0
     }
 
+    fn stopping_for_good(&self) -> bool {
+        false
+    }
+
     fn try_tell(&self, msg: M) -> Result<(), SendError<M>> {
         erased_try_tell(&*self.0, AnyMessage::tell(msg))
     }
@@ -177,11 +188,11 @@ impl<M: Message> MessageSink<M> for ForeignSink {
         erased_tell_wait(&*self.0, AnyMessage::tell(msg))
     }
 
-    fn try_ask(&self, msg: M, reply: oneshot::Sender<M::Reply>) -> Result<(), AskRefused<M>> {
+    fn try_ask(&self, msg: M, reply: ReplySender<M::Reply>) -> Result<(), AskRefused<M>> {
         erased_try_ask(&*self.0, AnyMessage::ask(msg, AnyReply::new(reply)))
     }
 
-    fn ask_wait(&self, msg: M, reply: oneshot::Sender<M::Reply>) -> BoxFuture<'_, Result<(), SendError<M>>> {
+    fn ask_wait(&self, msg: M, reply: ReplySender<M::Reply>) -> BoxFuture<'_, Result<(), SendError<M>>> {
         erased_tell_wait(&*self.0, AnyMessage::ask(msg, AnyReply::new(reply)))
     }
 }

@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::actor::StopReason;
 use crate::mailbox::Refused;
 
 /// A message that could not be enqueued, handed back to the sender.
@@ -102,14 +103,50 @@ impl<M> std::error::Error for SendError<M> {}
 
 /// Why an `ask` got no reply.
 ///
-/// An ask never hangs on a dead actor: if the actor is stopped, stops, or
-/// panics before replying, the asker gets [`AskError::Stopped`] at once.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+/// An ask never hangs on a dead actor, and says why it ended: if the actor
+/// was not running, or stopped before it handled the message, the asker
+/// gets [`AskError::Stopped`] with the actor's stop reason; if the actor
+/// panicked (or was killed) while handling it, [`AskError::Failed`] with
+/// the panic's text. Both come at once, not when the actor is restarted.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use actor_core::prelude::*;
+///
+/// struct Fragile;
+/// impl Actor for Fragile {}
+/// struct Poke;
+/// impl Message for Poke { type Reply = (); }
+/// impl Handler<Poke> for Fragile {
+///     async fn handle(&mut self, _: Poke, _ctx: &mut Context<Self>) {
+///         panic!("disk on fire");
+///     }
+/// }
+///
+/// let system = ActorSystem::new();
+/// let fragile = system.spawn(Fragile);
+/// let failed = fragile.ask(Poke).await.unwrap_err();
+/// assert_eq!(failed, AskError::Failed(StopReason::Panicked("disk on fire".into())));
+/// assert_eq!(failed.to_string(), "actor failed while handling the message: panicked: disk on fire");
+///
+/// let stopped = fragile.ask(Poke).await.unwrap_err();   // it has stopped by now
+/// assert_eq!(stopped.reason(), Some(&StopReason::Panicked("disk on fire".into())));
+/// assert!(stopped.to_string().starts_with("actor stopped before handling the message"));
+/// # }
+/// ```
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum AskError {
-    /// The actor was not running, or stopped (or panicked) before it replied.
-    #[error("actor stopped before replying")]
-    Stopped,
+    /// The actor was not running, or stopped before it handled the message
+    /// (which became a dead letter); the actor's stop reason where it is
+    /// known (`None` for a deferred reply whose replier gave up, or an
+    /// endpoint of another crate that did not say).
+    #[error("actor stopped before handling the message{}", reason_suffix(.0))]
+    Stopped(Option<StopReason>),
+    /// The actor failed while handling the message: it panicked (the
+    /// reason carries the panic's text) or was killed.
+    #[error("actor failed while handling the message: {0}")]
+    Failed(StopReason),
     /// No reply within the time given to [`AskRequest::timeout`](crate::AskRequest::timeout).
     #[error("ask timed out")]
     Timeout,
@@ -121,4 +158,23 @@ pub enum AskError {
     /// [`SendError::Unsupported`]).
     #[error("message type not supported by this address")]
     Unsupported,
+}
+
+impl AskError {
+    /// The actor's stop reason, for [`Stopped`](Self::Stopped) (where
+    /// known) and [`Failed`](Self::Failed).
+    pub fn reason(&self) -> Option<&StopReason> {
+        match self {
+            AskError::Stopped(reason) => reason.as_ref(),
+            AskError::Failed(reason) => Some(reason),
+            _ => None,
+        }
+    }
+}
+
+fn reason_suffix(reason: &Option<StopReason>) -> String {
+    match reason {
+        Some(reason) => format!(" ({reason})"),
+        None => String::new(),
+    }
 }

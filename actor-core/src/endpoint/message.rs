@@ -6,6 +6,8 @@ use std::fmt;
 
 use tokio::sync::oneshot;
 
+use super::{AskError, ReplySender};
+
 use crate::message::Message;
 
 /// A tell or an ask whose message type is erased: what a handle gives an
@@ -132,14 +134,22 @@ pub struct AnyReply {
 /// A typed reply sender behind the erased one.
 trait ReplySlot: Send {
     fn send(self: Box<Self>, value: Box<dyn Any + Send>) -> Result<(), Box<dyn Any + Send>>;
+    fn fail(self: Box<Self>, error: AskError);
     fn is_closed(&self) -> bool;
     fn into_any(self: Box<Self>) -> Box<dyn Any + Send>;
 }
 
-impl<R: Send + 'static> ReplySlot for oneshot::Sender<R> {
+impl<R: Send + 'static> ReplySlot for ReplySender<R> {
     fn send(self: Box<Self>, value: Box<dyn Any + Send>) -> Result<(), Box<dyn Any + Send>> {
         let value = value.downcast::<R>()?;
-        (*self).send(*value).map_err(|v| Box::new(v) as Box<dyn Any + Send>)
+        (*self).send(Ok(*value)).map_err(|v| match v {
+            Ok(value) => Box::new(value) as Box<dyn Any + Send>,
+            Err(_) => unreachable!("sent Ok above"),
+        })
+    }
+
+    fn fail(self: Box<Self>, error: AskError) {
+        let _ = (*self).send(Err(Box::new(error)));
     }
 
     fn is_closed(&self) -> bool {
@@ -153,13 +163,20 @@ impl<R: Send + 'static> ReplySlot for oneshot::Sender<R> {
 
 impl AnyReply {
     /// A reply slot that hands a value of the right type to a waiting asker.
-    pub(crate) fn new<R: Send + 'static>(tx: oneshot::Sender<R>) -> Self {
+    pub(crate) fn new<R: Send + 'static>(tx: ReplySender<R>) -> Self {
         AnyReply { slot: Box::new(tx), reply_type: std::any::type_name::<R>(), reply_id: TypeId::of::<R>() }
     }
 
     /// The typed sender this reply was made from, if it waits for an `R`.
-    pub(crate) fn into_sender<R: Send + 'static>(self) -> Option<oneshot::Sender<R>> {
-        self.slot.into_any().downcast::<oneshot::Sender<R>>().ok().map(|tx| *tx)
+    pub(crate) fn into_sender<R: Send + 'static>(self) -> Option<ReplySender<R>> {
+        self.slot.into_any().downcast::<ReplySender<R>>().ok().map(|tx| *tx)
+    }
+
+    /// Answers with a failure instead of a value: what an endpoint that
+    /// lost its actor (a remote node gone, an actor unknown there) tells
+    /// the asker.
+    pub fn fail(self, error: AskError) {
+        self.slot.fail(error);
     }
 
     /// Answers with `value`, which must be of the message's reply type.

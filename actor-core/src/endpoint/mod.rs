@@ -16,6 +16,13 @@ pub use message::{AnyMessage, AnyReply};
 use crate::actor::{StopReason, Terminated};
 use crate::id::ActorId;
 
+/// Where an ask's outcome goes: the reply, or why there is none (boxed:
+/// rare, and it keeps every reply's channel slot small).
+pub(crate) type ReplySender<R> = tokio::sync::oneshot::Sender<Result<R, Box<AskError>>>;
+
+/// The asker's end of a [`ReplySender`].
+pub(crate) type ReplyReceiver<R> = tokio::sync::oneshot::Receiver<Result<R, Box<AskError>>>;
+
 /// A boxed, `Send` future: what the endpoint's async methods return, so the
 /// trait stays usable as `dyn Endpoint`.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -102,6 +109,9 @@ pub trait Endpoint: Send + Sync + 'static {
 pub enum Signal {
     /// Stop after the current message, with this reason.
     Stop(StopReason),
+    /// Refuse new messages at once, handle every message already queued,
+    /// then stop with this reason.
+    Drain(StopReason),
     /// Stop at once: the running handler is dropped and `on_stop` does not
     /// run.
     Kill,
@@ -117,6 +127,7 @@ impl std::fmt::Debug for Signal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Signal::Stop(reason) => f.debug_tuple("Stop").field(reason).finish(),
+            Signal::Drain(reason) => f.debug_tuple("Drain").field(reason).finish(),
             Signal::Kill => f.write_str("Kill"),
             Signal::Watch(watcher) => f.debug_tuple("Watch").field(&watcher.id()).finish(),
             Signal::Unwatch(id) => f.debug_tuple("Unwatch").field(id).finish(),

@@ -114,6 +114,11 @@ impl<T> Mailbox<T> {
     pub(crate) fn close(&self) {
         self.queue.close();
     }
+
+    /// Takes sends again after `close`.
+    pub(crate) fn reopen(&self) {
+        self.queue.reopen();
+    }
 }
 
 impl<T> MailboxReceiver<T> {

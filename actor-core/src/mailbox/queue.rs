@@ -167,6 +167,12 @@ impl<T> MessageQueue<T> {
         self.space.notify_waiters();
     }
 
+    /// Takes pushes again after a `close` (a supervised actor drained for
+    /// one incarnation keeps its mailbox for the next).
+    pub(crate) fn reopen(&self) {
+        self.len.fetch_and(!CLOSED, Ordering::SeqCst);
+    }
+
     /// Gives a slot back: after the actor took an item, or after a push
     /// was refused. Wakes a waiting sender, if any.
     fn release_slot(&self) {

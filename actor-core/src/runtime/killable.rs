@@ -73,13 +73,7 @@ impl<F: Future, K: KillSwitch> Future for Killable<'_, F, K> {
 
 /// The reason for a caught panic, with its text; traced as an error.
 pub(crate) fn panicked(panic: Box<dyn std::any::Any + Send>, place: &str) -> StopReason {
-    let text = if let Some(s) = panic.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = panic.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "non-string panic payload".to_owned()
-    };
+    let text = crate::actor::panic_text(&*panic);
     tracing::error!(panic = %text, place, "actor panicked");
     StopReason::Panicked(text)
 }

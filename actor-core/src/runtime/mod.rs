@@ -29,6 +29,7 @@
 //! `size_tests` pins the future at 272 bytes for a zero-sized actor.
 
 mod killable;
+mod panics;
 mod runner;
 mod serve;
 mod signals;
@@ -36,6 +37,7 @@ mod spawn;
 mod state;
 mod stop;
 
+pub use panics::silence_caught_panics;
 pub(crate) use runner::Incarnations;
 pub(crate) use spawn::spawn_supervised;
 

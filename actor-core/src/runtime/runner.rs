@@ -20,6 +20,7 @@ use super::stop::{finish, wind_down};
 use crate::actor::{Actor, ActorError, StopReason};
 use crate::cell::Control;
 use crate::context::Context;
+use crate::envelope::fail_unwound_asks;
 use crate::events::ActorStarted;
 use crate::id::ActorId;
 
@@ -109,7 +110,7 @@ pub(crate) fn run_supervised<A: Actor>(
             match Box::pin(wait_for_command(&mut runner)).await {
                 Control::Start => continue,
                 Control::Stop(final_reason) => {
-                    runner.myself.cell().mailbox().close();
+                    runner.myself.cell().close_for_good();
                     // An actor that stopped on its own keeps its own reason
                     // (normal or not) as the one watchers see.
                     finish(&mut runner, own_reason.unwrap_or(final_reason));
@@ -155,12 +156,18 @@ pub(crate) fn run_incarnation<'a, A: Actor, const SUPERVISED: bool>(
                     name: cell.name().cloned(),
                 });
                 let served = AssertUnwindSafe(serve(actor, runner)).catch_unwind().await;
-                (served.unwrap_or_else(|panic| Ended::OnItsOwn(panicked(panic, "handler"))), true)
+                let ended = served.unwrap_or_else(|panic| {
+                    let reason = panicked(panic, "handler");
+                    fail_unwound_asks(&reason);
+                    Ended::OnItsOwn(reason)
+                });
+                (ended, true)
             }
         };
         if let Some(rare) = runner.rare.as_mut() {
-            // Subscriptions end with the incarnation.
+            // Subscriptions and a drain end with the incarnation.
             rare.sources.clear();
+            rare.draining = None;
         }
         let suspended = matches!(ended, Ended::Suspended);
         let (reason, for_good) = match ended {
@@ -171,7 +178,10 @@ pub(crate) fn run_incarnation<'a, A: Actor, const SUPERVISED: bool>(
 
         // Nothing new gets in from here on; what is queued becomes dead letters.
         if !SUPERVISED || for_good {
-            runner.myself.cell().mailbox().close();
+            runner.myself.cell().close_for_good();
+        } else {
+            // A drain closed it for this incarnation only.
+            runner.myself.cell().mailbox().reopen();
         }
         // Boxed: see the size budget in the module docs.
         let reason = Box::pin(wind_down(actor, runner, reason, was_started)).await;

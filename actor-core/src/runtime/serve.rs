@@ -21,6 +21,8 @@ enum Next {
     Message,
     /// The event source at this index has an event ready.
     Event(usize),
+    /// Asked to drain, and the mailbox is empty.
+    Drained,
 }
 
 /// Handles signals and messages until the actor is asked to stop.
@@ -61,6 +63,7 @@ pub(super) fn serve<'a, A: Actor>(
                         // Alternate which side goes first, so a busy mailbox
                         // cannot starve subscriptions, nor a busy topic the
                         // mailbox.
+                        let draining = rare.as_deref().is_some_and(|r| r.draining.is_some());
                         let mut sources =
                             rare.as_deref_mut().map(|r| &mut r.sources).filter(|s| !s.is_empty());
                         let events_first = sources.as_deref_mut().is_some_and(|s| {
@@ -74,6 +77,11 @@ pub(super) fn serve<'a, A: Actor>(
                         }
                         if inbox.ready(cell.mailbox()) {
                             return Poll::Ready(Next::Message);
+                        }
+                        if draining {
+                            // Closed when the drain was asked for: empty now
+                            // is empty for good.
+                            return Poll::Ready(Next::Drained);
                         }
                         if !events_first {
                             if let Some(index) = sources.and_then(|s| s.poll(cx)) {
@@ -120,6 +128,10 @@ pub(super) fn serve<'a, A: Actor>(
                             continue;
                         }
                     }
+                }
+                Next::Drained => {
+                    let reason = runner.rare.as_mut().and_then(|r| r.draining.take());
+                    return Ended::OnItsOwn(reason.unwrap_or(StopReason::Normal));
                 }
                 Next::Signals => {
                     // Boxed: see the size budget in the module docs.

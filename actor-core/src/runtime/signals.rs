@@ -100,6 +100,11 @@ async fn dispatch<A: Actor>(mut phase: Phase<'_, A>, runner: &mut Runner<A>) -> 
                     decision.stop.get_or_insert(reason);
                 }
             }
+            LaneSignal::Drain(reason) => {
+                if matches!(phase, Phase::Serving(_)) {
+                    Rare::get(rare).draining.get_or_insert(reason);
+                }
+            }
             LaneSignal::Terminated(notice) => {
                 if let Phase::Serving(actor) = &mut phase {
                     if !leaving

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use tracing::Instrument;
 
+use super::panics::ActorTask;
 use super::runner::{run, run_supervised, Factory, Incarnations};
 use crate::actor::Actor;
 use crate::address::ActorRef;
@@ -96,9 +97,9 @@ fn spawn_task<A: Actor, F: Future<Output = ()> + Send + 'static>(
     // An actor's span is entered on every poll; skip it when nobody
     // records spans at this level.
     if span.is_disabled() {
-        tokio::spawn(task(ctx));
+        tokio::spawn(ActorTask::new(task(ctx)));
     } else {
-        tokio::spawn(task(ctx).instrument(span));
+        tokio::spawn(ActorTask::new(task(ctx).instrument(span)));
     }
     actor_ref
 }

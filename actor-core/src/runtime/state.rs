@@ -44,6 +44,8 @@ pub(super) struct Rare<A: Actor> {
     pub(super) children: Vec<Arc<dyn Endpoint>>,
     /// Actors watching this one, told when it stops for good.
     pub(super) watchers: Vec<Arc<dyn Endpoint>>,
+    /// Asked to stop once the mailbox is empty, with this reason.
+    pub(super) draining: Option<StopReason>,
 }
 
 impl<A: Actor> Runner<A> {
@@ -76,7 +78,12 @@ impl<A: Actor> Rare<A> {
     /// The rare state, made on first use.
     pub(super) fn get(rare: &mut Option<Box<Rare<A>>>) -> &mut Rare<A> {
         rare.get_or_insert_with(|| {
-            Box::new(Rare { sources: EventSources::new(), children: Vec::new(), watchers: Vec::new() })
+            Box::new(Rare {
+                sources: EventSources::new(),
+                children: Vec::new(),
+                watchers: Vec::new(),
+                draining: None,
+            })
         })
     }
 

@@ -87,6 +87,7 @@ pub(super) fn finish<A: Actor>(runner: &mut Runner<A>, reason: StopReason) {
     // queue's lock, so what is in the queue is all there will ever be.
     while let Some(envelope) = runner.inbox.try_recv(cell.mailbox()) {
         cell.dead_letter(envelope.message_type());
+        envelope.reject(&reason);
     }
     cell.system().untrack(cell.table_slot());
     cell.set_stopped(reason.clone());

@@ -148,7 +148,7 @@ impl Supervisor {
             return;
         }
         if !self.intensity.allow(Instant::now()) {
-            self.escalate(ctx, reason).await;
+            self.escalate(ctx, index, reason).await;
             return;
         }
         let range = match self.strategy {
@@ -226,7 +226,7 @@ impl Supervisor {
                 Err(failed) => {
                     tracing::warn!(name = %child.spec.name, reason = %failed, "child failed to restart");
                     if !self.intensity.allow(Instant::now()) {
-                        self.escalate(ctx, failed).await;
+                        self.escalate(ctx, index, failed).await;
                         return false;
                     }
                     if self.strategy == Strategy::OneForOne && self.schedule_restart(ctx, index, false) {
@@ -239,8 +239,13 @@ impl Supervisor {
     }
 
     /// Too many restarts: stop every child, newest first, then ourselves.
-    async fn escalate(&mut self, ctx: &mut Context<Self>, reason: StopReason) {
+    /// The child at `failed` will not be restarted: it is stopped first, at
+    /// once, so its address says so (`is_alive` false, tells `Closed`, asks
+    /// end with its reason) while the others stop.
+    async fn escalate(&mut self, ctx: &mut Context<Self>, failed: usize, reason: StopReason) {
         tracing::error!(%reason, "restart intensity exceeded; supervisor gives up");
+        let failed = self.children.remove(failed);
+        stop_for_good(&failed).await;
         self.stop_all().await;
         let id = ctx.id();
         ctx.system().events().publish(SupervisorEscalated { id, reason });

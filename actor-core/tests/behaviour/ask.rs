@@ -123,7 +123,7 @@ async fn ask_waits_for_mailbox_space_by_default() {
 async fn ask_gets_stopped_when_the_handler_panics() {
     let system = ActorSystem::new();
     let w = system.spawn(worker());
-    assert_eq!(w.ask(Boom("ask boom")).await, Err(AskError::Stopped));
+    assert_eq!(w.ask(Boom("ask boom")).await, Err(AskError::Failed(StopReason::Panicked("ask boom".into()))));
     assert_eq!(w.wait_for_stop().await, StopReason::Panicked("ask boom".into()));
 }
 
@@ -137,8 +137,9 @@ async fn asks_queued_behind_a_panic_get_stopped() {
     assert!(is_pending(boom.as_mut()) && is_pending(behind.as_mut()));
     assert_eq!(w.mailbox_len(), Some(2));
     release.send(()).unwrap();
-    assert_eq!(boom.await, Err(AskError::Stopped));
-    assert_eq!(behind.await, Err(AskError::Stopped));
+    let panicked = StopReason::Panicked("first".into());
+    assert_eq!(boom.await, Err(AskError::Failed(panicked.clone())), "failed while handling it");
+    assert_eq!(behind.await, Err(AskError::Stopped(Some(panicked))), "stopped before it was handled");
 }
 
 #[tokio::test]
@@ -147,9 +148,12 @@ async fn ask_to_an_actor_stopped_before_is_stopped() {
     let w = system.spawn(worker());
     w.stop();
     w.wait_for_stop().await;
-    assert_eq!(w.ask(Ping(1)).await, Err(AskError::Stopped));
-    assert_eq!(w.ask(Ping(1)).no_wait().await, Err(AskError::Stopped));
-    assert_eq!(w.ask(Ping(1)).timeout(Duration::from_secs(60)).await, Err(AskError::Stopped));
+    assert_eq!(w.ask(Ping(1)).await, Err(AskError::Stopped(Some(StopReason::Normal))));
+    assert_eq!(w.ask(Ping(1)).no_wait().await, Err(AskError::Stopped(Some(StopReason::Normal))));
+    assert_eq!(
+        w.ask(Ping(1)).timeout(Duration::from_secs(60)).await,
+        Err(AskError::Stopped(Some(StopReason::Normal)))
+    );
 }
 
 #[tokio::test]
@@ -162,7 +166,7 @@ async fn ask_still_queued_when_the_actor_stops_is_stopped() {
     assert_eq!(w.mailbox_len(), Some(1), "the ask is queued");
     w.stop();
     release.send(()).unwrap();
-    assert_eq!(ask.await, Err(AskError::Stopped));
+    assert_eq!(ask.await, Err(AskError::Stopped(Some(StopReason::Normal))));
     assert_eq!(w.wait_for_stop().await, StopReason::Normal);
 }
 
@@ -176,7 +180,7 @@ async fn ask_waiting_for_space_when_the_actor_stops_is_stopped() {
     assert!(is_pending(ask.as_mut()), "waiting for space");
     w.stop();
     release.send(()).unwrap();
-    assert_eq!(ask.await, Err(AskError::Stopped));
+    assert_eq!(ask.await, Err(AskError::Stopped(Some(StopReason::Normal))));
 }
 
 #[tokio::test]
@@ -188,7 +192,7 @@ async fn ask_in_progress_when_the_actor_is_killed_is_stopped() {
     assert!(is_pending(ask.as_mut()));
     started_rx.await.unwrap(); // the handler is running and will never return
     w.kill();
-    assert_eq!(ask.await, Err(AskError::Stopped));
+    assert_eq!(ask.await, Err(AskError::Failed(StopReason::Killed)));
     assert_eq!(w.wait_for_stop().await, StopReason::Killed);
 }
 
@@ -206,5 +210,5 @@ async fn recipient_ask_and_tell_reach_the_actor() {
     w.stop();
     assert_eq!(r.wait_for_stop().await, StopReason::Normal);
     assert!(!r.is_alive());
-    assert_eq!(r.ask(Ping(1)).await, Err(AskError::Stopped));
+    assert_eq!(r.ask(Ping(1)).await, Err(AskError::Stopped(Some(StopReason::Normal))));
 }

@@ -168,7 +168,10 @@ async fn a_panicking_parent_still_stops_its_children_first() {
     let log = Log::default();
     let parent = system.spawn(Parent::new(&log, 2));
     let children = parent.ask(Children).await.unwrap();
-    assert_eq!(parent.ask(Boom("parent boom")).await, Err(AskError::Stopped));
+    assert_eq!(
+        parent.ask(Boom("parent boom")).await,
+        Err(AskError::Failed(StopReason::Panicked("parent boom".into())))
+    );
     assert_eq!(parent.wait_for_stop().await, StopReason::Panicked("parent boom".into()));
     assert_eq!(
         log.entries(),
@@ -204,7 +207,10 @@ async fn a_child_stopping_or_failing_on_its_own_leaves_the_parent_running() {
     let children = parent.ask(Children).await.unwrap();
     children[0].stop();
     assert_eq!(children[0].wait_for_stop().await, StopReason::Normal);
-    assert_eq!(children[1].ask(Boom("child boom")).await, Err(AskError::Stopped));
+    assert_eq!(
+        children[1].ask(Boom("child boom")).await,
+        Err(AskError::Failed(StopReason::Panicked("child boom".into())))
+    );
     assert_eq!(children[1].wait_for_stop().await, StopReason::Panicked("child boom".into()));
 
     assert!(parent.is_alive());

@@ -24,8 +24,8 @@ async fn an_unbounded_mailbox_hands_messages_back_once_stopped() {
         other => panic!("expected Closed(Ping(5)), got {other:?}"),
     }
     assert_eq!(w.tell(Ping(6)).await.unwrap_err().into_inner().0, 6);
-    assert_eq!(w.ask(Ping(7)).await, Err(AskError::Stopped));
-    assert_eq!(w.ask(Ping(8)).no_wait().await, Err(AskError::Stopped));
+    assert_eq!(w.ask(Ping(7)).await, Err(AskError::Stopped(Some(StopReason::Normal))));
+    assert_eq!(w.ask(Ping(8)).no_wait().await, Err(AskError::Stopped(Some(StopReason::Normal))));
     assert_eq!(system.dead_letter_count(), 4);
 }
 

@@ -96,7 +96,7 @@ async fn stopping_the_actor_drops_deferred_work_and_the_asker_gets_stopped() {
     let deferred = w.ask(Fetch(gated)).await.unwrap();
     w.stop();
     assert_eq!(w.wait_for_stop().await, StopReason::Normal);
-    assert_eq!(deferred.await, Err(AskError::Stopped));
+    assert_eq!(deferred.await, Err(AskError::Stopped(None)));
     assert!(gate.is_closed(), "the deferred work was dropped");
 }
 
@@ -108,7 +108,7 @@ async fn killing_the_actor_drops_deferred_work_too() {
     let deferred = w.ask(Fetch(gated)).await.unwrap();
     w.kill();
     assert_eq!(w.wait_for_stop().await, StopReason::Killed);
-    assert_eq!(deferred.await, Err(AskError::Stopped));
+    assert_eq!(deferred.await, Err(AskError::Stopped(None)));
     assert!(gate.is_closed());
 }
 
@@ -130,7 +130,7 @@ async fn a_reply_kept_in_state_gives_stopped_when_the_actor_stops() {
     let deferred = desk.ask(Later).await.unwrap();
     desk.stop();
     desk.wait_for_stop().await;
-    assert_eq!(deferred.await, Err(AskError::Stopped));
+    assert_eq!(deferred.await, Err(AskError::Stopped(None)));
 }
 
 #[tokio::test]

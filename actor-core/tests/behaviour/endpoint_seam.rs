@@ -118,7 +118,7 @@ async fn stop_through_the_endpoint_reaches_the_actor_and_dead_letters_count() {
         Err(SendError::Closed(Add(n))) => assert_eq!(n, 1),
         other => panic!("expected Closed with the message, got {other:?}"),
     }
-    assert!(matches!(via.ask(Add(1)).await, Err(AskError::Stopped)));
+    assert_eq!(via.ask(Add(1)).await, Err(AskError::Stopped(Some(StopReason::Normal))));
     assert_eq!(system.dead_letter_count(), 2);
     assert_eq!(proxy.signals.lock().unwrap().as_slice(), ["Stop(Normal)"]);
     system.shutdown().await;
@@ -363,6 +363,6 @@ async fn an_erased_ask_reply_of_the_wrong_type_is_handed_back() {
     }
     let wrong: ActorRef<Far> = ActorRef::from_endpoint(Arc::new(Wrong));
     // The reply slot was dropped unanswered: the asker is told, not hung.
-    assert!(matches!(wrong.ask(Add(1)).await, Err(AskError::Stopped)));
+    assert_eq!(wrong.ask(Add(1)).await, Err(AskError::Stopped(None)));
     system.shutdown().await;
 }

@@ -94,7 +94,7 @@ async fn a_panic_in_on_start_is_panicked_and_on_stop_does_not_run() {
     let f = system.spawn(Fragile::new(Fail::PanicInStart, &log));
     let ask_after = f.ask(Ping(1)).await;
     assert_eq!(f.wait_for_stop().await, StopReason::Panicked("start boom".into()));
-    assert_eq!(ask_after, Err(AskError::Stopped));
+    assert_eq!(ask_after, Err(AskError::Stopped(Some(StopReason::Panicked("start boom".into())))));
     assert!(log.entries().is_empty(), "on_stop must not run: {:?}", log.entries());
     assert_bystander_fine(&system, &bystander, 0).await;
     assert_eq!(system.actor_count(), 1);
@@ -109,8 +109,9 @@ async fn a_panic_in_a_handler_is_panicked_with_its_text_and_on_stop_runs() {
     let log = Log::default();
     let f = system.spawn(Fragile { fail: None, log: log.clone() });
     assert_eq!(f.ask(Ping(2)).await, Ok(2));
-    assert_eq!(f.ask(Ping(13)).await, Err(AskError::Stopped));
+    let failed = f.ask(Ping(13)).await;
     let reason = f.wait_for_stop().await;
+    assert_eq!(failed, Err(AskError::Failed(reason.clone())), "the asker hears the panic");
     match &reason {
         StopReason::Panicked(text) => assert!(text.contains("handler boom 13"), "{text:?}"),
         other => panic!("expected Panicked, got {other:?}"),
@@ -125,7 +126,8 @@ async fn a_panic_in_a_handler_is_panicked_with_its_text_and_on_stop_runs() {
 async fn a_non_string_panic_payload_still_stops_with_panicked() {
     let system = ActorSystem::new();
     let f = system.spawn(Fragile { fail: None, log: Log::default() });
-    assert_eq!(f.ask(Ping(14)).await, Err(AskError::Stopped));
+    let failed = f.ask(Ping(14)).await;
+    assert_eq!(failed, Err(AskError::Failed(StopReason::Panicked("non-string panic payload".into()))));
     assert!(matches!(f.wait_for_stop().await, StopReason::Panicked(_)));
 }
 

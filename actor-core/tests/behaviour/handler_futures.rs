@@ -149,7 +149,7 @@ async fn a_kill_ends_a_large_boxed_handler_mid_await_and_the_asker_hears() {
     stuck.kill();
     assert_eq!(stuck.wait_for_stop().await, StopReason::Killed);
     let answer = tokio::time::timeout(Duration::from_secs(10), asking).await.unwrap().unwrap();
-    assert_eq!(answer, Err(AskError::Stopped));
+    assert_eq!(answer, Err(AskError::Failed(StopReason::Killed)));
     drop(stuck);
     system.shutdown().await;
 }

@@ -133,7 +133,7 @@ async fn ctx_parameter_is_the_actors_context() {
     assert_eq!(account.whoami().await.unwrap(), account.id());
     account.close("done".into()).await.unwrap();
     assert_eq!(account.wait_for_stop().await, StopReason::Normal);
-    assert_eq!(account.balance().await, Err(AskError::Stopped));
+    assert_eq!(account.balance().await, Err(AskError::Stopped(Some(StopReason::Normal))));
     system.shutdown().await;
 }
 

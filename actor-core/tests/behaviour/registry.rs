@@ -140,3 +140,25 @@ async fn register_error_messages_name_the_problem() {
     assert_eq!(missing.to_string(), "no actor registered as `nope`");
     system.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_empty_name_is_refused() {
+    let system = ActorSystem::new();
+    let w = worker(&system);
+    let empty = system.register("", &w).unwrap_err();
+    assert_eq!(empty, RegisterError::EmptyName);
+    assert_eq!(empty.to_string(), "an actor cannot be registered under an empty name");
+    system.shutdown().await;
+}
+
+#[tokio::test]
+async fn registering_the_same_actor_under_its_own_name_again_succeeds() {
+    let system = ActorSystem::new();
+    let w = worker(&system);
+    system.register("db", &w).unwrap();
+    system.register("db", &w).unwrap();
+    assert_eq!(system.lookup::<Worker>("db").unwrap(), w);
+    // Still its name alone: another actor is refused.
+    assert!(matches!(system.register("db", &worker(&system)), Err(RegisterError::NameTaken { .. })));
+    system.shutdown().await;
+}

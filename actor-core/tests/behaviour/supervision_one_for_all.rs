@@ -54,7 +54,10 @@ async fn others_stop_newest_first_then_all_start_in_order() {
     let refs = children(&sup, &["a", "b", "c", "d"]).await;
     let mut facts = system.events().subscribe::<ActorRestarted>();
 
-    assert_eq!(refs[1].ask(Boom("b fails")).await, Err(AskError::Stopped));
+    assert_eq!(
+        refs[1].ask(Boom("b fails")).await,
+        Err(AskError::Failed(StopReason::Panicked("b fails".into())))
+    );
     let ids: Vec<ActorId> = refs.iter().map(ActorRef::id).collect();
     assert_eq!(restarted(&mut facts, 4).await, ids, "all four restarted, in start order");
     assert_eq!(

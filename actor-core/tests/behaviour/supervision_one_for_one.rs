@@ -39,7 +39,7 @@ async fn only_the_failed_child_is_restarted() {
     let (sup, [a, b, c]) = abc(&system, &log).await;
     let mut restarts = system.events().subscribe::<ActorRestarted>();
 
-    assert_eq!(b.ask(Boom("b fails")).await, Err(AskError::Stopped));
+    assert_eq!(b.ask(Boom("b fails")).await, Err(AskError::Failed(StopReason::Panicked("b fails".into()))));
     let fact = restarts.recv().await.unwrap();
     assert_eq!((fact.id, fact.attempt), (b.id(), 1));
 

@@ -54,7 +54,10 @@ async fn the_failed_child_and_those_after_it_restart() {
     let (sup, refs) = abcd(&system, &log).await;
     let mut facts = system.events().subscribe::<ActorRestarted>();
 
-    assert_eq!(refs[1].ask(Boom("b fails")).await, Err(AskError::Stopped));
+    assert_eq!(
+        refs[1].ask(Boom("b fails")).await,
+        Err(AskError::Failed(StopReason::Panicked("b fails".into())))
+    );
     assert_eq!(restarted(&mut facts, 3).await, [refs[1].id(), refs[2].id(), refs[3].id()]);
     assert_eq!(
         log.entries()[4..],

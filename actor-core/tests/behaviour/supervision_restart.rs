@@ -52,7 +52,7 @@ async fn the_same_address_and_id_work_across_restarts() {
 
     for round in 1..=3u32 {
         svc.tell(Push(u64::from(round))).await.expect("the old address still takes messages");
-        assert_eq!(svc.ask(Boom("crash")).await, Err(AskError::Stopped));
+        assert_eq!(svc.ask(Boom("crash")).await, Err(AskError::Failed(StopReason::Panicked("crash".into()))));
         let restarted = restarts.recv().await.expect("a restart fact");
         assert_eq!((restarted.id, restarted.attempt), (id, round));
         assert_eq!(svc.id(), id, "the id does not change");
@@ -85,7 +85,8 @@ async fn messages_queued_behind_the_failing_one_are_handled_by_the_new_instance_
     assert_eq!(svc.mailbox_len(), Some(7));
     release.send(()).unwrap();
 
-    assert_eq!(failing.await, Err(AskError::Stopped), "the failing message's asker is told");
+    let panicked = StopReason::Panicked("in the middle".into());
+    assert_eq!(failing.await, Err(AskError::Failed(panicked)), "the failing message's asker is told");
     assert_eq!(behind.await, Ok(vec![2, 3, 4, 5]), "queued messages reach the new instance, in order");
     assert_eq!(system.dead_letter_count(), 0, "nothing queued was lost");
     assert_eq!(

@@ -106,7 +106,7 @@ async fn transient_is_not_restarted_after_a_normal_stop() {
     x.wait_for_stop().await;
     assert!(no_restart(&sup, &mut facts).await);
     assert!(!x.is_alive());
-    assert_eq!(x.ask(Items).await, Err(AskError::Stopped));
+    assert_eq!(x.ask(Items).await, Err(AskError::Stopped(Some(StopReason::Normal))));
     assert_eq!(log.entries()[2..], ["x stop: normal"], "on_stop ran once, nothing started again");
     let other = sup.child::<Svc>("other").await.unwrap();
     assert!(other.is_alive(), "the sibling is untouched");
@@ -194,7 +194,11 @@ async fn messages_queued_behind_a_child_that_is_not_restarted_become_dead_letter
         assert!(is_pending(quit.as_mut()) && is_pending(behind.as_mut()));
         release.send(()).unwrap();
         assert_eq!(quit.await, Ok(()));
-        assert_eq!(behind.await, Err(AskError::Stopped), "{restart:?}: the asker is told");
+        assert_eq!(
+            behind.await,
+            Err(AskError::Stopped(Some(StopReason::Normal))),
+            "{restart:?}: the asker is told"
+        );
         x.wait_for_stop().await;
         assert_eq!(system.dead_letter_count(), 1, "{restart:?}: one dead letter for the queued ask");
         system.shutdown().await;

@@ -52,7 +52,7 @@ async fn every_send_to_a_stopped_actor_is_closed_with_the_message_and_a_dead_let
     assert_eq!(r.try_tell(Ping(10)).unwrap_err().into_inner().0, 10);
     assert_eq!(system.dead_letter_count(), before + 4);
 
-    assert_eq!(w.ask(Ping(11)).await, Err(AskError::Stopped));
+    assert_eq!(w.ask(Ping(11)).await, Err(AskError::Stopped(Some(StopReason::Normal))));
     assert_eq!(system.dead_letter_count(), before + 5);
 }
 

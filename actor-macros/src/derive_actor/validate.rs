@@ -1,5 +1,6 @@
-//! Checks the `mailbox` value: `unbounded`, a positive integer, or a
-//! constant expression of type `usize`.
+//! Checks the `mailbox` value: `unbounded`, an integer, or a constant
+//! expression of type `usize`. A capacity of 0 means 1, as it does for
+//! `MailboxCapacity::Bounded(0)` and `SpawnOptions::capacity(0)`.
 
 use syn::{Expr, Lit};
 
@@ -10,11 +11,6 @@ pub(crate) fn validate(actor: &ActorType<'_>, errors: &mut Errors) {
     let Some(mailbox) = &actor.options.mailbox else { return };
     if let Expr::Lit(lit) = &mailbox.value {
         match &lit.lit {
-            Lit::Int(int) if int.base10_parse::<u64>().is_ok_and(|n| n == 0) => errors.spanned(
-                int,
-                "a mailbox needs room for at least one message; \
-                 write `mailbox = 1` or more, or `mailbox = unbounded`",
-            ),
             Lit::Int(_) => {}
             other => errors.spanned(
                 other,

@@ -1,9 +1,0 @@
-use actor_core::prelude::*;
-
-#[derive(Actor)]
-#[actor(mailbox = 0)]
-struct Worker;
-
-fn main() {
-    let _ = Worker::MAILBOX;
-}
