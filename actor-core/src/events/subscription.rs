@@ -16,7 +16,7 @@ use crate::actor::Actor;
 // The handler call names its context: the one reference above this layer (see "Layers" in docs/ARCHITECTURE.md).
 use crate::envelope::HandleFuture;
 use crate::id::ActorId;
-use crate::message::Handler;
+use crate::message::{Handler, Message};
 use crate::Context;
 
 /// How one subscription buffers: size, overflow policy and filter.
@@ -191,7 +191,7 @@ pub(crate) trait EventSource<A: Actor>: Send {
 impl<A, E> EventSource<A> for Subscription<E>
 where
     A: Handler<E>,
-    E: Event + crate::Message<Reply = ()>,
+    E: Event + Message<Reply = ()>,
 {
     fn poll_ready(&mut self, cx: &mut TaskContext<'_>) -> Poll<bool> {
         Subscription::poll_ready(self, cx)
