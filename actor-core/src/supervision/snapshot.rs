@@ -72,10 +72,12 @@ impl TreeSnapshot {
             Some(n) => n.to_string(),
             None => "?".to_owned(),
         };
-        let name = self.name.as_deref().map(|n| format!("{n} ")).unwrap_or_default();
+        // Every line starts with a name, so the tree reads the same way at
+        // every level: an actor spawned without one says so.
+        let name = self.name.as_deref().unwrap_or("<unnamed>");
         writeln!(
             f,
-            "{:indent$}{name}({}) {} restarts={} mailbox={}",
+            "{:indent$}{name} ({}) {} restarts={} mailbox={}",
             "",
             self.actor_type,
             self.id,
@@ -90,5 +92,36 @@ impl TreeSnapshot {
 impl fmt::Display for TreeSnapshot {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.write(f, 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::id::NodeId;
+
+    #[test]
+    fn an_unnamed_node_prints_as_unnamed_not_as_a_blank() {
+        let id = ActorId::from_parts(NodeId::from_u128(0xab << 96), 1);
+        let child = TreeSnapshot {
+            name: Some("db".into()),
+            id: ActorId::from_parts(NodeId::from_u128(0xab << 96), 2),
+            actor_type: "Db",
+            restarts: 1,
+            mailbox_len: Some(0),
+            children: Vec::new(),
+        };
+        let root = TreeSnapshot {
+            name: None,
+            id,
+            actor_type: "Supervisor",
+            restarts: 0,
+            mailbox_len: Some(0),
+            children: vec![child],
+        };
+        assert_eq!(
+            root.to_string(),
+            "<unnamed> (Supervisor) 000000ab.1 restarts=0 mailbox=0\n  db (Db) 000000ab.2 restarts=1 mailbox=0\n"
+        );
     }
 }
