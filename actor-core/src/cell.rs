@@ -6,6 +6,7 @@
 use std::any::{Any, TypeId};
 use std::sync::atomic::{fence, AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use slotmap::{Key, KeyData};
 use tokio::sync::Notify;
@@ -13,6 +14,7 @@ use tokio::sync::Notify;
 use crate::actor::{Actor, StopReason, Terminated};
 use crate::endpoint::{AnyMessage, BoxFuture, Endpoint, SendError, Signal};
 use crate::envelope::Envelope;
+use crate::handling::Handling;
 use crate::id::ActorId;
 use crate::loom::AtomicWaker;
 use crate::mailbox::signal::{SignalLane, Taken};
@@ -65,10 +67,21 @@ pub(crate) struct ActorCell<A: Actor> {
     closing_for_good: AtomicBool,
     /// The actor's key in its system's table (set once, when tracked).
     table_slot: AtomicU64,
+    /// Warn about a handler running longer than this, in milliseconds (0:
+    /// never).
+    slow_ms: u32,
+    /// Its running handler has had to wait: the system's slow-handler
+    /// watch holds what it handles.
+    waiting: AtomicBool,
 }
 
 impl<A: Actor> ActorCell<A> {
-    pub(crate) fn new(system: &ActorSystem, name: Option<Arc<str>>, capacity: MailboxCapacity) -> Self {
+    pub(crate) fn new(
+        system: &ActorSystem,
+        name: Option<Arc<str>>,
+        capacity: MailboxCapacity,
+        slow: Option<Duration>,
+    ) -> Self {
         ActorCell {
             id: system.next_actor_id(),
             name,
@@ -81,6 +94,8 @@ impl<A: Actor> ActorCell<A> {
             registered: AtomicBool::new(false),
             closing_for_good: AtomicBool::new(false),
             table_slot: AtomicU64::new(0),
+            slow_ms: slow.map_or(0, |d| u32::try_from(d.as_millis()).unwrap_or(u32::MAX).max(1)),
+            waiting: AtomicBool::new(false),
         }
     }
 
@@ -175,6 +190,22 @@ impl<A: Actor> ActorCell<A> {
         KeyData::from_ffi(self.table_slot.load(Ordering::Relaxed)).into()
     }
 
+    /// The running handler has had to wait: what it handles is recorded
+    /// (for snapshots) and, with a threshold, watched.
+    pub(crate) fn begin_handling(&self, message_type: &'static str) {
+        let threshold = (self.slow_ms > 0).then(|| Duration::from_millis(u64::from(self.slow_ms)));
+        let handling = Handling::new(self.id, self.short_type(), self.name.clone(), message_type, threshold);
+        self.waiting.store(true, Ordering::Relaxed);
+        self.system.slow_watch().begin(Arc::new(handling));
+    }
+
+    /// The handler that had to wait has ended (or will never end).
+    pub(crate) fn end_handling(&self) {
+        if self.waiting.swap(false, Ordering::Relaxed) {
+            self.system.slow_watch().end(self.id);
+        }
+    }
+
     /// A message that will never be handled.
     pub(crate) fn dead_letter(&self, message_type: &'static str) {
         self.system.dead_letter(self.id, message_type);
@@ -241,6 +272,13 @@ impl<A: Actor> Endpoint for ActorCell<A> {
 
     fn mailbox_len(&self) -> Option<usize> {
         Some(self.mailbox.len())
+    }
+
+    fn handling(&self) -> Option<(&'static str, Duration)> {
+        if !self.waiting.load(Ordering::Relaxed) {
+            return None;
+        }
+        self.system.slow_watch().handling(self.id)
     }
 
     fn signal(&self, signal: Signal) -> Result<(), Signal> {

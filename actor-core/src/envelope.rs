@@ -38,6 +38,10 @@ pub(crate) trait Deliver<A: Actor>: Send {
     /// The message's type name, for dead letters and traces.
     fn message_type(&self) -> &'static str;
 
+    /// The same, as a function: what a slow handler's watch keeps (one
+    /// word) until it needs the name.
+    fn message_type_fn(&self) -> fn() -> &'static str;
+
     /// Unwraps what the envelope was built from when it could not be
     /// queued: `Box<M>` for a tell, `Box<(M, reply sender)>` for an ask.
     fn into_message_any(self: Box<Self>) -> Box<dyn Any + Send>;
@@ -81,6 +85,10 @@ impl<A: Handler<M>, M: Message> Deliver<A> for Tell<M> {
         std::any::type_name::<M>()
     }
 
+    fn message_type_fn(&self) -> fn() -> &'static str {
+        std::any::type_name::<M>
+    }
+
     fn into_message_any(self: Box<Self>) -> Box<dyn Any + Send> {
         Box::new(self.0)
     }
@@ -102,6 +110,10 @@ impl<A: Handler<M>, M: Message> Deliver<A> for Ask<M> {
 
     fn message_type(&self) -> &'static str {
         std::any::type_name::<M>()
+    }
+
+    fn message_type_fn(&self) -> fn() -> &'static str {
+        std::any::type_name::<M>
     }
 
     fn into_message_any(self: Box<Self>) -> Box<dyn Any + Send> {
@@ -133,6 +145,10 @@ impl<A: Handler<M>, M: Message> Deliver<A> for AskAny<M> {
 
     fn message_type(&self) -> &'static str {
         std::any::type_name::<M>()
+    }
+
+    fn message_type_fn(&self) -> fn() -> &'static str {
+        std::any::type_name::<M>
     }
 
     fn into_message_any(self: Box<Self>) -> Box<dyn Any + Send> {

@@ -77,7 +77,7 @@
 //   endpoint                      what every handle points at (the `dev` seam)
 //   envelope, reply               a message erased for an actor's mailbox; deferred replies
 //   events                        the event stream
-//   registry, system              names; what a system is (table, events)
+//   registry, handling, system    names; handlers that wait; what a system is (table, events)
 //   cell                          the local actor: an endpoint with two lanes
 //   address                       ActorRef, WeakActorRef, Recipient, asks, typed names
 //   context                       what a handler can do
@@ -90,6 +90,7 @@ mod context;
 mod endpoint;
 mod envelope;
 pub mod events;
+mod handling;
 mod id;
 mod loom;
 mod mailbox;
@@ -119,6 +120,8 @@ pub use context::{Context, TaskHandle};
 pub use endpoint::{AskError, SendError};
 #[doc(inline)]
 pub use events::{Event, EventStream};
+#[doc(inline)]
+pub use handling::DEFAULT_SLOW_HANDLER;
 #[doc(inline)]
 pub use id::{ActorId, NodeId};
 #[doc(inline)]

@@ -18,6 +18,7 @@ use tokio::time::Instant;
 use crate::actor::StopReason;
 use crate::endpoint::{Endpoint, Signal};
 use crate::events::{DeadLetter, EventStream};
+use crate::handling::{SlowWatch, DEFAULT_SLOW_HANDLER};
 use crate::id::{ActorId, NodeId};
 use crate::mailbox::MailboxCapacity;
 use crate::registry::Registry;
@@ -95,6 +96,9 @@ struct Inner {
     /// When the system was made; spawn times count from here.
     started: Instant,
     stop_timeout: Duration,
+    /// The slow-handler threshold of actors spawned without one of their own.
+    slow_handler: Option<Duration>,
+    slow: Arc<SlowWatch>,
     next_seq: AtomicU64,
     actors: Mutex<Table>,
     /// Woken when the last live actor leaves the table.
@@ -167,7 +171,7 @@ impl ActorSystem {
     /// # let _ = system;
     /// ```
     pub fn builder() -> SystemBuilder {
-        SystemBuilder { stop_timeout: DEFAULT_STOP_TIMEOUT }
+        SystemBuilder { stop_timeout: DEFAULT_STOP_TIMEOUT, slow_handler: Some(DEFAULT_SLOW_HANDLER) }
     }
 
     fn from_builder(builder: SystemBuilder) -> Self {
@@ -177,6 +181,8 @@ impl ActorSystem {
                 node: NodeId::random(),
                 started: Instant::now(),
                 stop_timeout: builder.stop_timeout,
+                slow_handler: builder.slow_handler,
+                slow: Arc::default(),
                 next_seq: AtomicU64::new(1),
                 actors: Mutex::new(Table::default()),
                 emptied: Notify::new(),
@@ -442,6 +448,16 @@ impl ActorSystem {
         table.live.insert(Tracked { actor, spawned_ms, root })
     }
 
+    /// The system's watch over slow handlers.
+    pub(crate) fn slow_watch(&self) -> &Arc<SlowWatch> {
+        &self.inner.slow
+    }
+
+    /// The slow-handler threshold for a new actor: its own, or the system's.
+    pub(crate) fn slow_handler(&self, own: Option<Option<Duration>>) -> Option<Duration> {
+        own.unwrap_or(self.inner.slow_handler)
+    }
+
     pub(crate) fn untrack(&self, slot: TableSlot) {
         let mut table = self.inner.actors.lock();
         table.live.remove(slot);
@@ -477,6 +493,7 @@ impl fmt::Debug for ActorSystem {
 #[derive(Clone, Debug)]
 pub struct SystemBuilder {
     stop_timeout: Duration,
+    slow_handler: Option<Duration>,
 }
 
 impl SystemBuilder {
@@ -485,6 +502,20 @@ impl SystemBuilder {
     /// [`DEFAULT_STOP_TIMEOUT`]).
     pub fn stop_timeout(mut self, timeout: Duration) -> Self {
         self.stop_timeout = timeout;
+        self
+    }
+
+    /// Warn when a handler has run longer than `threshold` (and once more
+    /// when it ends): one `warn` trace with the actor's id, name and type,
+    /// the message type and the time so far. `None` turns the warnings
+    /// off. Default [`DEFAULT_SLOW_HANDLER`] (1 s); a spawn may set its own
+    /// with [`SpawnOptions::slow_handler`].
+    ///
+    /// Handlers are watched once they have had to wait (`Pending`): an ask
+    /// cycle or a forgotten `pending()` shows; a handler that blocks its
+    /// thread without awaiting does not (nothing can run to see it).
+    pub fn slow_handler(mut self, threshold: Option<Duration>) -> Self {
+        self.slow_handler = threshold;
         self
     }
 
@@ -502,6 +533,7 @@ impl SystemBuilder {
 pub struct SpawnOptions {
     pub(crate) name: Option<Arc<str>>,
     pub(crate) capacity: Option<MailboxCapacity>,
+    pub(crate) slow_handler: Option<Option<Duration>>,
 }
 
 impl SpawnOptions {
@@ -520,6 +552,13 @@ impl SpawnOptions {
     /// anything above [`MAX_MAILBOX_CAPACITY`](crate::MAX_MAILBOX_CAPACITY) as that).
     pub fn capacity(mut self, capacity: usize) -> Self {
         self.capacity = Some(MailboxCapacity::Bounded(capacity));
+        self
+    }
+
+    /// This actor's slow-handler threshold, instead of the system's (see
+    /// [`SystemBuilder::slow_handler`]); `None` turns its warnings off.
+    pub fn slow_handler(mut self, threshold: Option<Duration>) -> Self {
+        self.slow_handler = Some(threshold);
         self
     }
 

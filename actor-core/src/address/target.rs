@@ -78,6 +78,10 @@ impl<A: Actor> Endpoint for Target<A> {
         self.endpoint().mailbox_len()
     }
 
+    fn handling(&self) -> Option<(&'static str, std::time::Duration)> {
+        self.endpoint().handling()
+    }
+
     fn signal(&self, signal: Signal) -> Result<(), Signal> {
         self.endpoint().signal(signal)
     }

@@ -67,6 +67,14 @@ pub trait Endpoint: Send + Sync + 'static {
         None
     }
 
+    /// The type of the message the actor is handling and for how long,
+    /// where the endpoint knows. A local actor tells it once the handler
+    /// has had to wait (a handler that finishes on its first poll is never
+    /// seen here).
+    fn handling(&self) -> Option<(&'static str, std::time::Duration)> {
+        None
+    }
+
     /// Delivers a system signal ahead of queued messages.
     ///
     /// # Errors

@@ -186,6 +186,9 @@ pub(crate) trait EventSource<A: Actor>: Send {
 
     /// Delivers the next event (after `poll_ready` returned Ready(true)).
     fn deliver<'a>(&'a mut self, actor: &'a mut A, ctx: &'a mut Context<A>) -> Option<HandleFuture<'a>>;
+
+    /// The event's type name, as a function (see `Deliver::message_type_fn`).
+    fn event_type_fn(&self) -> fn() -> &'static str;
 }
 
 impl<A, E> EventSource<A> for Subscription<E>
@@ -200,5 +203,9 @@ where
     fn deliver<'a>(&'a mut self, actor: &'a mut A, ctx: &'a mut Context<A>) -> Option<HandleFuture<'a>> {
         let event = unshare(self.batch.pop_front()?);
         Some(HandleFuture::from_or_box(actor.handle(event, ctx)))
+    }
+
+    fn event_type_fn(&self) -> fn() -> &'static str {
+        std::any::type_name::<E>
     }
 }

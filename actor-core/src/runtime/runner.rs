@@ -164,6 +164,8 @@ pub(crate) fn run_incarnation<'a, A: Actor, const SUPERVISED: bool>(
                 (ended, true)
             }
         };
+        // A handler that had to wait and then panicked left its record.
+        runner.myself.cell().end_handling();
         if let Some(rare) = runner.rare.as_mut() {
             // Subscriptions and a drain end with the incarnation.
             rare.sources.clear();

@@ -4,7 +4,7 @@
 use std::future::{poll_fn, Future};
 use std::task::Poll;
 
-use super::killable::Killable;
+use super::killable::Handled;
 use super::signals::handle_signals;
 use super::state::{Ended, Runner};
 use crate::actor::{Actor, StopReason};
@@ -106,6 +106,9 @@ pub(super) fn serve<'a, A: Actor>(
 
             // One await point for every handler, message or event, so the
             // actor's task stores one handler future, not one per kind.
+            // Set beside the handler's future, not in a tuple with it: a
+            // tuple would copy the future twice more.
+            let message_type;
             let handling = match next {
                 // A message or signals come only from the poll above, which
                 // has already ended any event run.
@@ -113,11 +116,13 @@ pub(super) fn serve<'a, A: Actor>(
                     let Some(envelope) = runner.inbox.try_recv(runner.myself.cell().mailbox()) else {
                         continue;
                     };
+                    message_type = envelope.message_type_fn();
                     envelope.deliver(actor, &mut runner.ctx)
                 }
                 Next::Event(index) => {
                     let Some(sources) = runner.rare.as_deref_mut().map(|r| &mut r.sources) else { continue };
                     let length = sources.run.map_or(0, |(_, n)| n);
+                    message_type = sources.list[index].event_type_fn();
                     match sources.list[index].deliver(actor, &mut runner.ctx) {
                         Some(handling) => {
                             sources.run = Some((index as u32, length + 1));
@@ -143,7 +148,7 @@ pub(super) fn serve<'a, A: Actor>(
             };
             // The address, not its lane: no lookup (and no panic path) between
             // making the handler's future and awaiting it in place.
-            if Killable::new(handling, &runner.myself).await.is_none() {
+            if Handled::new(handling, &runner.myself, message_type).await.is_none() {
                 return Ended::OnItsOwn(StopReason::Killed);
             }
         }

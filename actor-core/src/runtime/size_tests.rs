@@ -13,7 +13,7 @@ impl Actor for Idle {}
 #[tokio::test]
 async fn an_idle_actors_task_future_stays_small() {
     let system = ActorSystem::new();
-    let cell = ActorCell::<Idle>::new(&system, None, MailboxCapacity::DEFAULT);
+    let cell = ActorCell::<Idle>::new(&system, None, MailboxCapacity::DEFAULT, None);
     let ctx = Context::new(ActorRef::from_cell(cell));
     let task = super::runner::run(Idle, ctx);
     let size = std::mem::size_of_val(&task);

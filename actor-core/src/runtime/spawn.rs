@@ -80,7 +80,8 @@ fn spawn_task<A: Actor, F: Future<Output = ()> + Send + 'static>(
     task: impl FnOnce(Context<A>) -> F,
 ) -> ActorRef<A> {
     let capacity = options.capacity.unwrap_or(A::MAILBOX);
-    let actor_ref = ActorRef::from_cell(ActorCell::<A>::new(system, options.name, capacity));
+    let slow = system.slow_handler(options.slow_handler);
+    let actor_ref = ActorRef::from_cell(ActorCell::<A>::new(system, options.name, capacity, slow));
     let Some(cell) = actor_ref.local() else { unreachable!("made local above") };
     // Read back by `finish`, which runs in the actor's task: spawned after
     // this.

@@ -1,6 +1,7 @@
 //! A snapshot of a supervision tree, for people and for Graphviz.
 
 use std::fmt::{self, Write as _};
+use std::time::Duration;
 
 use crate::cell::short_type_name;
 use crate::endpoint::Endpoint;
@@ -24,6 +25,10 @@ pub struct TreeSnapshot {
     /// Messages waiting in its mailbox (`None` where the address cannot
     /// tell: an actor behind another crate's endpoint).
     pub mailbox_len: Option<usize>,
+    /// The type of the message it is handling and for how long, once the
+    /// handler has had to wait (`None` while idle, or while a handler runs
+    /// without waiting).
+    pub handling: Option<(&'static str, Duration)>,
     /// Its supervised children, in start order.
     pub children: Vec<TreeSnapshot>,
 }
@@ -36,6 +41,7 @@ impl TreeSnapshot {
             actor_type: short_type_name(actor.actor_type()),
             restarts,
             mailbox_len: actor.mailbox_len(),
+            handling: actor.handling(),
             children: Vec::new(),
         }
     }
@@ -75,7 +81,7 @@ impl TreeSnapshot {
         // Every line starts with a name, so the tree reads the same way at
         // every level: an actor spawned without one says so.
         let name = self.name.as_deref().unwrap_or("<unnamed>");
-        writeln!(
+        write!(
             f,
             "{:indent$}{name} ({}) {} restarts={} mailbox={}",
             "",
@@ -85,6 +91,11 @@ impl TreeSnapshot {
             mailbox,
             indent = depth * 2
         )?;
+        if let Some((message_type, elapsed)) = self.handling {
+            let message_type = crate::cell::short_type_name(message_type);
+            write!(f, " handling={message_type} for {elapsed:.1?}")?;
+        }
+        writeln!(f)?;
         self.children.iter().try_for_each(|c| c.write(f, depth + 1))
     }
 }
@@ -109,6 +120,7 @@ mod tests {
             actor_type: "Db",
             restarts: 1,
             mailbox_len: Some(0),
+            handling: None,
             children: Vec::new(),
         };
         let root = TreeSnapshot {
@@ -117,6 +129,7 @@ mod tests {
             actor_type: "Supervisor",
             restarts: 0,
             mailbox_len: Some(0),
+            handling: None,
             children: vec![child],
         };
         assert_eq!(

@@ -37,6 +37,7 @@ mod signal_lane;
 // The sizes pinned there are those of 64-bit targets.
 #[cfg(target_pointer_width = "64")]
 mod size;
+mod slow_handlers;
 mod supervision_backoff;
 mod supervision_dynamic;
 mod supervision_intensity;
