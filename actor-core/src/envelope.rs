@@ -70,10 +70,12 @@ impl<A: Actor> dyn Deliver<A> {
 /// A fire-and-forget message: the reply is dropped.
 pub(crate) struct Tell<M>(pub(crate) M);
 
-/// A message whose reply goes back to a waiting asker.
-pub(crate) struct Ask<M: Message> {
+/// A message whose reply goes back to a waiting asker: through its
+/// channel (`S` = `ReplySender`, the typed path), or through an
+/// [`AnyReply`] for an ask that came erased.
+pub(crate) struct Ask<M: Message, S = ReplySender<<M as Message>::Reply>> {
     pub(crate) msg: M,
-    pub(crate) reply: ReplySender<M::Reply>,
+    pub(crate) reply: S,
 }
 
 impl<A: Handler<M>, M: Message> Deliver<A> for Tell<M> {
@@ -98,44 +100,9 @@ impl<A: Handler<M>, M: Message> Deliver<A> for Tell<M> {
     }
 }
 
-impl<A: Handler<M>, M: Message> Deliver<A> for Ask<M> {
+impl<A: Handler<M>, M: Message, S: ReplySink<M::Reply>> Deliver<A> for Ask<M, S> {
     fn deliver<'a>(self: Box<Self>, actor: &'a mut A, ctx: &'a mut Context<A>) -> HandleFuture<'a> {
         let Ask { msg, reply } = *self;
-        HandleFuture::from_or_box(Answer { handling: actor.handle(msg, ctx), reply: Some(reply) })
-    }
-
-    fn reject(self: Box<Self>, reason: &StopReason) {
-        let _ = self.reply.send(Err(Box::new(AskError::Stopped(Some(reason.clone())))));
-    }
-
-    fn message_type(&self) -> &'static str {
-        std::any::type_name::<M>()
-    }
-
-    fn message_type_fn(&self) -> fn() -> &'static str {
-        std::any::type_name::<M>
-    }
-
-    fn into_message_any(self: Box<Self>) -> Box<dyn Any + Send> {
-        Box::new((self.msg, self.reply))
-    }
-
-    fn into_any_message(self: Box<Self>) -> AnyMessage {
-        let reply = AnyReply::new(self.reply);
-        AnyMessage::ask(self.msg, reply).with_local_delivery(TypeId::of::<A>(), erased_envelope::<A, M>)
-    }
-}
-
-/// An ask that came through an erased [`AnyMessage`](crate::dev::AnyMessage):
-/// the reply goes back through its [`AnyReply`].
-pub(crate) struct AskAny<M> {
-    pub(crate) msg: M,
-    pub(crate) reply: AnyReply,
-}
-
-impl<A: Handler<M>, M: Message> Deliver<A> for AskAny<M> {
-    fn deliver<'a>(self: Box<Self>, actor: &'a mut A, ctx: &'a mut Context<A>) -> HandleFuture<'a> {
-        let AskAny { msg, reply } = *self;
         HandleFuture::from_or_box(Answer { handling: actor.handle(msg, ctx), reply: Some(reply) })
     }
 
@@ -156,7 +123,8 @@ impl<A: Handler<M>, M: Message> Deliver<A> for AskAny<M> {
     }
 
     fn into_any_message(self: Box<Self>) -> AnyMessage {
-        AnyMessage::ask(self.msg, self.reply).with_local_delivery(TypeId::of::<A>(), erased_envelope::<A, M>)
+        let reply = self.reply.into_any_reply();
+        AnyMessage::ask(self.msg, reply).with_local_delivery(TypeId::of::<A>(), erased_envelope::<A, M>)
     }
 }
 
@@ -173,7 +141,7 @@ pub(crate) fn erased_envelope<A: Handler<M>, M: Message>(
     };
     let envelope: Envelope<A> = match reply {
         None => Box::new(Tell(msg)),
-        Some(reply) => Box::new(AskAny { msg, reply }),
+        Some(reply) => Box::new(Ask { msg, reply }),
     };
     Box::new(envelope)
 }
@@ -201,6 +169,8 @@ impl<F: Future> Future for Discard<F> {
 pub(crate) trait ReplySink<T>: Send + 'static {
     fn reply(self, value: T);
     fn fail(self, error: AskError);
+    /// The same destination as an erased reply slot.
+    fn into_any_reply(self) -> AnyReply;
 }
 
 impl<T: Send + 'static> ReplySink<T> for ReplySender<T> {
@@ -213,6 +183,10 @@ impl<T: Send + 'static> ReplySink<T> for ReplySender<T> {
     fn fail(self, error: AskError) {
         let _ = self.send(Err(Box::new(error)));
     }
+
+    fn into_any_reply(self) -> AnyReply {
+        AnyReply::new(self)
+    }
 }
 
 impl<T: Send + 'static> ReplySink<T> for AnyReply {
@@ -222,6 +196,10 @@ impl<T: Send + 'static> ReplySink<T> for AnyReply {
 
     fn fail(self, error: AskError) {
         AnyReply::fail(self, error);
+    }
+
+    fn into_any_reply(self) -> AnyReply {
+        self
     }
 }
 
