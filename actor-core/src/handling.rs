@@ -51,6 +51,21 @@ impl Handling {
     }
 }
 
+impl Handling {
+    /// One `warn` trace about this handler: who, what, and for how long.
+    fn warn(&self, what: &str) {
+        tracing::warn!(
+            actor = %self.actor,
+            actor_type = self.actor_type,
+            name = self.name.as_deref().unwrap_or(""),
+            message_type = self.message_type,
+            elapsed = ?self.since.elapsed(),
+            threshold = ?self.threshold.unwrap_or_default(),
+            "{what}"
+        );
+    }
+}
+
 /// The handlers of one system that are waiting, and the task that warns
 /// about those running past their threshold.
 #[derive(Default)]
@@ -79,14 +94,7 @@ impl SlowWatch {
     pub(crate) fn end(&self, actor: ActorId) {
         let Some(handling) = self.busy.lock().remove(&actor) else { return };
         if handling.warned.load(Ordering::Acquire) {
-            tracing::warn!(
-                actor = %handling.actor,
-                actor_type = handling.actor_type,
-                name = handling.name.as_deref().unwrap_or(""),
-                message_type = handling.message_type,
-                elapsed = ?handling.since.elapsed(),
-                "slow handler finished"
-            );
+            handling.warn("slow handler finished");
         }
     }
 
@@ -110,15 +118,7 @@ impl SlowWatch {
                 .collect()
         };
         for handling in due {
-            tracing::warn!(
-                actor = %handling.actor,
-                actor_type = handling.actor_type,
-                name = handling.name.as_deref().unwrap_or(""),
-                message_type = handling.message_type,
-                elapsed = ?handling.since.elapsed(),
-                threshold = ?handling.threshold.unwrap_or_default(),
-                "handler still running past its threshold (a stuck await, an ask cycle?)"
-            );
+            handling.warn("handler still running past its threshold (a stuck await, an ask cycle?)");
         }
         true
     }
