@@ -96,6 +96,8 @@ mod loom;
 mod mailbox;
 mod message;
 mod registry;
+#[cfg(feature = "serde")]
+pub mod remote;
 mod reply;
 mod runtime;
 mod system;

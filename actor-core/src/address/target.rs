@@ -201,6 +201,45 @@ impl<M: Message> MessageSink<M> for ForeignSink {
     }
 }
 
+impl AnyMessage {
+    /// A tell (`reply` `None`) or an ask for an actor of type `A`, which a
+    /// local `A`'s endpoint queues: how a transport that decoded an `M`
+    /// hands it to the local actor it was sent to, in order and with the
+    /// mailbox's back-pressure ([`Endpoint::send`]), then waits for the
+    /// reply on its own.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use actor_core::dev::{AnyMessage, AnyReply};
+    /// use actor_core::prelude::*;
+    ///
+    /// struct Doubler;
+    /// impl Actor for Doubler {}
+    /// struct Double(u32);
+    /// impl Message for Double { type Reply = u32; }
+    /// impl Handler<Double> for Doubler {
+    ///     async fn handle(&mut self, Double(n): Double, _: &mut Context<Self>) -> u32 { n * 2 }
+    /// }
+    ///
+    /// let system = ActorSystem::new();
+    /// let doubler = system.spawn(Doubler);
+    /// let (reply, answer) = AnyReply::channel::<u32>();
+    /// let endpoint = doubler.endpoint();
+    /// let message = AnyMessage::for_actor::<Doubler, _>(Double(21), Some(reply));
+    /// endpoint.send(message).await.unwrap();  // in the mailbox: order is kept from here
+    /// assert_eq!(answer.await, Ok(42));
+    /// # system.shutdown().await;
+    /// # }
+    /// ```
+    pub fn for_actor<A: Handler<M>, M: Message>(msg: M, reply: Option<AnyReply>) -> AnyMessage {
+        let message = match reply {
+            Some(reply) => AnyMessage::ask(msg, reply),
+            None => AnyMessage::tell(msg),
+        };
+        addressed::<A, M>(message)
+    }
+}
+
 /// Marks an erased message as addressed to an `A`, so that a local cell of
 /// `A` behind a forwarding endpoint can queue it.
 fn addressed<A: Handler<M>, M: Message>(message: AnyMessage) -> AnyMessage {

@@ -158,6 +158,15 @@ pub enum AskError {
     /// [`SendError::Unsupported`]).
     #[error("message type not supported by this address")]
     Unsupported,
+    /// The actor's node could not be reached: no link to it, or the link
+    /// broke before the reply came (the message may or may not have been
+    /// handled).
+    #[error("the actor's node is unreachable")]
+    Unreachable,
+    /// The message or its reply could not cross the wire: it failed to
+    /// encode, or to decode on the other side (the text says which).
+    #[error("message could not cross the wire: {0}")]
+    Codec(String),
 }
 
 impl AskError {
