@@ -72,6 +72,11 @@ impl AnyMessage {
         self.message_type
     }
 
+    /// The message's [`TypeId`]: a key for finding its codec.
+    pub fn message_id(&self) -> TypeId {
+        self.message_id
+    }
+
     /// True if the message is an `M`.
     pub fn is<M: Message>(&self) -> bool {
         self.message_id == TypeId::of::<M>()

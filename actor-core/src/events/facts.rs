@@ -53,6 +53,15 @@ pub struct DeadLetter {
 }
 runtime_fact!(DeadLetter);
 
+impl DeadLetter {
+    /// A dead letter for a message of type `message_type` addressed to
+    /// `to`: for a crate that carries messages (a transport that receives
+    /// one for an actor that is gone) to publish on the event stream.
+    pub fn new(to: ActorId, message_type: &'static str) -> Self {
+        DeadLetter { to, message_type }
+    }
+}
+
 /// A supervisor restarted a child (behind the same address and mailbox).
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]

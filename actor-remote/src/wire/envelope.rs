@@ -1,0 +1,140 @@
+//! The envelope: a header (postcard) at the start of every frame after the
+//! handshake, and the payload after it, as the payload's codec wrote it.
+//!
+//! The header names its target by the number the receiving node gave it
+//! when the name was looked up (the target actor's sequence number there),
+//! the message by its stable wire name, and an ask by a correlation id
+//! that its reply carries back. The protocol version is agreed once per
+//! connection, in the handshake.
+
+use actor_core::StopReason;
+use bytes::BytesMut;
+use serde::{Deserialize, Serialize};
+
+use super::WireError;
+use crate::codec::postcard_into;
+
+/// What a frame is; the payload (if any) follows it in the frame.
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) enum Header<'a> {
+    /// A tell; payload: the message.
+    Tell { target: u64, name: &'a str },
+    /// An ask; payload: the message. Answered by `Reply` or `Failed`.
+    Ask { target: u64, corr: u64, name: &'a str },
+    /// The reply to an ask; payload: the reply.
+    Reply { corr: u64 },
+    /// An ask that has no reply, and why.
+    Failed { corr: u64, failure: Failure },
+    /// The receiver queued `count` more messages for `target`: the sender
+    /// may send that many more (flow control per target).
+    Credit { target: u64, count: u32 },
+    /// Which actor is exposed under `name`?
+    Lookup { corr: u64, name: &'a str },
+    /// The actor exposed under the name looked up: its number, how many
+    /// messages may be in flight to it, and the wire names it handles.
+    Found {
+        corr: u64,
+        target: u64,
+        window: u32,
+        #[serde(borrow)]
+        handles: Vec<&'a str>,
+    },
+    /// Nothing is exposed under the name looked up.
+    NotFound { corr: u64 },
+    /// Stop the target (a remote `stop`, `drain_and_stop` or `kill`).
+    Stop { target: u64, how: StopHow },
+}
+
+/// How a remote stop stops.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum StopHow {
+    Stop,
+    Drain,
+    Kill,
+}
+
+/// Why an ask got no reply, as the receiving node saw it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) enum Failure {
+    /// The actor had stopped, or stopped before handling the message.
+    Stopped(Option<StopReason>),
+    /// The actor failed while handling it.
+    Failed(StopReason),
+    /// No actor behind the target number (it stopped, or was never exposed).
+    UnknownActor,
+    /// The actor does not handle a message of this name.
+    UnknownMessage(String),
+    /// The message (or its reply) failed to encode or decode.
+    Codec(String),
+    /// More messages arrived for the actor than its window allows.
+    Overflow,
+}
+
+impl Header<'_> {
+    /// Appends this header to `out` (after a frame's length prefix).
+    pub(crate) fn encode(&self, out: &mut BytesMut) {
+        // Encoding a header into a growable buffer cannot fail: every field
+        // has a postcard representation.
+        if let Err(e) = postcard_into(self, out) {
+            unreachable!("a header always encodes: {e}");
+        }
+    }
+
+    /// The header at the start of `frame`, and the payload after it.
+    pub(crate) fn decode(frame: &[u8]) -> Result<(Header<'_>, &[u8]), WireError> {
+        postcard::take_from_bytes(frame).map_err(|e| WireError::malformed("envelope header", e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn header() -> impl Strategy<Value = (u8, u64, u64, String, u32)> {
+        (0u8..9, any::<u64>(), any::<u64>(), ".{0,40}", any::<u32>())
+    }
+
+    fn build(kind: u8, a: u64, b: u64, name: &str, n: u32) -> Header<'_> {
+        match kind {
+            0 => Header::Tell { target: a, name },
+            1 => Header::Ask { target: a, corr: b, name },
+            2 => Header::Reply { corr: b },
+            3 => Header::Failed { corr: b, failure: Failure::Codec(name.to_owned()) },
+            4 => Header::Credit { target: a, count: n },
+            5 => Header::Lookup { corr: b, name },
+            6 => Header::Found { corr: b, target: a, window: n, handles: vec![name, name] },
+            7 => Header::NotFound { corr: b },
+            _ => Header::Stop { target: a, how: StopHow::Drain },
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn headers_round_trip_with_their_payload((kind, a, b, name, n) in header(), payload in prop::collection::vec(any::<u8>(), 0..64)) {
+            let header = build(kind, a, b, &name, n);
+            let mut out = BytesMut::new();
+            header.encode(&mut out);
+            out.extend_from_slice(&payload);
+            let (back, rest) = Header::decode(&out).unwrap();
+            prop_assert_eq!(back, header);
+            prop_assert_eq!(rest, &payload[..]);
+        }
+
+        #[test]
+        fn any_bytes_decode_or_fail_cleanly(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
+            let _ = Header::decode(&bytes);
+        }
+    }
+
+    #[test]
+    fn failures_carry_stop_reasons() {
+        let failure = Failure::Failed(StopReason::Panicked("boom".into()));
+        let header = Header::Failed { corr: 9, failure: failure.clone() };
+        let mut out = BytesMut::new();
+        header.encode(&mut out);
+        assert_eq!(Header::decode(&out).unwrap().0, Header::Failed { corr: 9, failure });
+        assert!(Header::decode(&[200]).is_err());
+        assert!(Header::decode(&[]).is_err());
+    }
+}

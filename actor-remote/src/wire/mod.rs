@@ -1,0 +1,74 @@
+//! What crosses the wire, and nothing else: frames, the envelope's header
+//! and the handshake. Every decoder here reads hostile bytes: it returns a
+//! [`WireError`] on any input it does not accept, and never panics.
+
+pub(crate) mod envelope;
+pub(crate) mod frame;
+pub(crate) mod handshake;
+
+/// Bytes that are not a valid frame, header or handshake message.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WireError {
+    /// The first bytes are not this protocol's.
+    #[error("not an actor-remote peer (the stream does not start with the protocol's magic bytes)")]
+    NotOurProtocol,
+    /// The peer speaks another protocol version.
+    #[error("protocol version {theirs} is not supported (this node speaks {ours})")]
+    Version {
+        /// The version the peer announced.
+        theirs: u16,
+        /// The version this node speaks.
+        ours: u16,
+    },
+    /// A frame larger than the limit (or claiming to be).
+    #[error("frame of {size} bytes exceeds the limit of {limit} bytes")]
+    FrameTooLarge {
+        /// The size the frame claimed.
+        size: usize,
+        /// The limit in force.
+        limit: usize,
+    },
+    /// The bytes could not be decoded as what was expected there.
+    #[error("malformed {what}: {detail}")]
+    Malformed {
+        /// What was being decoded.
+        what: &'static str,
+        /// The decoder's complaint.
+        detail: String,
+    },
+}
+
+impl WireError {
+    pub(crate) fn malformed(what: &'static str, detail: impl std::fmt::Display) -> Self {
+        WireError::Malformed { what, detail: detail.to_string() }
+    }
+}
+
+/// The decoders, for the fuzz targets in `fuzz/` and for property tests:
+/// each takes any bytes and returns a value or an error.
+#[doc(hidden)]
+pub mod fuzzing {
+    use super::WireError;
+
+    /// Decodes one frame's envelope header (and splits off its payload).
+    pub fn decode_envelope(frame: &[u8]) -> Result<usize, WireError> {
+        super::envelope::Header::decode(frame).map(|(_, payload)| payload.len())
+    }
+
+    /// Decodes a first handshake frame (magic, version, hello).
+    pub fn decode_hello(frame: &[u8]) -> Result<(), WireError> {
+        super::handshake::Hello::decode(frame).map(|_| ())
+    }
+
+    /// Decodes a later handshake frame.
+    pub fn decode_handshake_step(frame: &[u8]) -> Result<(), WireError> {
+        super::handshake::Step::decode(frame).map(|_| ())
+    }
+
+    /// Splits a byte stream into frames with the transport's frame codec
+    /// and `limit`; the number of complete frames, or the first error.
+    pub fn decode_frames(stream: &[u8], limit: usize) -> Result<usize, WireError> {
+        super::frame::split_all(stream, limit)
+    }
+}
