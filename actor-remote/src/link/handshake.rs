@@ -1,0 +1,127 @@
+//! The handshake, run on a fresh connection before anything else: each
+//! side's hello, then proofs of the cluster secret (see
+//! [`wire::handshake`](crate::wire::handshake) for the exchange).
+
+use bytes::{Bytes, BytesMut};
+use futures_util::{SinkExt, StreamExt};
+use tokio_util::codec::{Framed, LengthDelimitedCodec};
+
+use super::Io;
+use crate::error::HandshakeError;
+use crate::wire::frame;
+use crate::wire::handshake::{proof, random_bytes, verify, Hello, Role, Step};
+
+/// A connection during its handshake: small frames only.
+pub(crate) type Handshaking = Framed<Box<dyn Io>, LengthDelimitedCodec>;
+
+pub(crate) fn framed(io: Box<dyn Io>) -> Handshaking {
+    Framed::new(io, frame::codec(frame::HANDSHAKE_LIMIT))
+}
+
+/// This node as it introduces itself (with a fresh nonce each time).
+#[derive(Clone, Debug)]
+pub(crate) struct Me {
+    pub(crate) node: actor_core::NodeId,
+    pub(crate) incarnation: u64,
+    pub(crate) listen: Option<String>,
+    pub(crate) max_frame: u32,
+}
+
+impl Me {
+    fn hello(&self) -> Hello {
+        Hello {
+            node: self.node,
+            incarnation: self.incarnation,
+            listen: self.listen.clone(),
+            max_frame: self.max_frame,
+            nonce: random_bytes(),
+        }
+    }
+}
+
+/// Runs the dialer's side; the peer's hello once both proofs hold.
+pub(crate) async fn dial(conn: &mut Handshaking, me: &Me, secret: &[u8]) -> Result<Hello, HandshakeError> {
+    let mine = me.hello();
+    send(conn, |out| mine.encode(out)).await?;
+    let (theirs, their_proof) = match Step::decode(&receive(conn).await?)? {
+        Step::Challenge { hello, proof } => (hello, proof),
+        Step::Refused { reason } => return Err(HandshakeError::RefusedByPeer(reason)),
+        other => return Err(unexpected(&other)),
+    };
+    if theirs.node == mine.node {
+        return Err(refuse(conn, HandshakeError::SelfConnection).await);
+    }
+    if !verify(secret, Role::Acceptor, &mine, &theirs, &their_proof) {
+        return Err(refuse(conn, HandshakeError::BadProof).await);
+    }
+    let proof = proof(secret, Role::Dialer, &mine, &theirs);
+    send(conn, |out| Step::Proof { proof }.encode(out)).await?;
+    match Step::decode(&receive(conn).await?)? {
+        Step::Welcome => Ok(theirs),
+        Step::Refused { reason } => Err(HandshakeError::RefusedByPeer(reason)),
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// Runs the acceptor's side; the dialer's hello once both proofs hold.
+pub(crate) async fn accept(conn: &mut Handshaking, me: &Me, secret: &[u8]) -> Result<Hello, HandshakeError> {
+    let first = receive(conn).await?;
+    let theirs = match Hello::decode(&first) {
+        Ok(hello) => hello,
+        Err(e) => return Err(refuse(conn, HandshakeError::Wire(e)).await),
+    };
+    if theirs.node == me.node {
+        return Err(refuse(conn, HandshakeError::SelfConnection).await);
+    }
+    let mine = me.hello();
+    let proof = proof(secret, Role::Acceptor, &theirs, &mine);
+    send(conn, |out| Step::Challenge { hello: mine.clone(), proof }.encode(out)).await?;
+    let their_proof = match Step::decode(&receive(conn).await?)? {
+        Step::Proof { proof } => proof,
+        Step::Refused { reason } => return Err(HandshakeError::RefusedByPeer(reason)),
+        other => return Err(refuse(conn, unexpected(&other)).await),
+    };
+    if !verify(secret, Role::Dialer, &theirs, &mine, &their_proof) {
+        return Err(refuse(conn, HandshakeError::BadProof).await);
+    }
+    send(conn, |out| Step::Welcome.encode(out)).await?;
+    Ok(theirs)
+}
+
+fn unexpected(step: &Step) -> HandshakeError {
+    let name = match step {
+        Step::Challenge { .. } => "challenge",
+        Step::Proof { .. } => "proof",
+        Step::Welcome => "welcome",
+        Step::Refused { .. } => "refusal",
+    };
+    HandshakeError::Wire(crate::wire::WireError::malformed("handshake", format!("unexpected {name}")))
+}
+
+/// Tells the peer why it is refused (best effort), and returns the error.
+pub(crate) async fn refuse(conn: &mut Handshaking, error: HandshakeError) -> HandshakeError {
+    let reason = match &error {
+        // The peer's own view: it is the one that failed to prove.
+        HandshakeError::BadProof => "the proof of the cluster secret is wrong".to_owned(),
+        other => other.to_string(),
+    };
+    let _ = send(conn, |out| Step::Refused { reason }.encode(out)).await;
+    error
+}
+
+async fn send(conn: &mut Handshaking, write: impl FnOnce(&mut BytesMut)) -> Result<(), HandshakeError> {
+    let mut out = BytesMut::new();
+    write(&mut out);
+    conn.send(Bytes::from(out)).await.map_err(|e| HandshakeError::Io(e.to_string()))
+}
+
+async fn receive(conn: &mut Handshaking) -> Result<BytesMut, HandshakeError> {
+    match conn.next().await {
+        Some(Ok(frame)) => Ok(frame),
+        Some(Err(e)) => Err(match frame::read_error(e, frame::HANDSHAKE_LIMIT) {
+            Ok(wire) => HandshakeError::Wire(wire),
+            Err(io) => HandshakeError::Io(io.to_string()),
+        }),
+        None => Err(HandshakeError::Closed),
+    }
+}

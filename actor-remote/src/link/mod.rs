@@ -1,0 +1,269 @@
+//! Links: one ordered connection per node pair. Dialing and accepting,
+//! the handshake, the reader and writer tasks of a live link, and what
+//! happens when it breaks (reconnect with back-off, or give the peer up).
+
+pub(crate) mod handshake;
+mod reader;
+pub(crate) mod tls;
+mod writer;
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use backon::{BackoffBuilder, ExponentialBuilder};
+use bytes::BytesMut;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_util::sync::CancellationToken;
+
+use crate::error::{ConnectError, HandshakeError};
+use crate::facts::{HandshakeFailed, PeerConnected, PeerDisconnected};
+use crate::peer::{LinkState, Peer};
+use crate::shared::Shared;
+use crate::wire::handshake::Hello;
+
+/// A byte stream a link runs on: TCP, or TLS over TCP.
+pub(crate) trait Io: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Io for T {}
+
+/// Numbers links, so that a task of an old link cannot touch a new one.
+static NEXT_LINK: AtomicU64 = AtomicU64::new(1);
+
+/// Dials `addr`, runs the handshake and makes the link the peer's (or
+/// keeps the peer's live link, if it has one that wins).
+pub(crate) async fn connect(shared: &Arc<Shared>, addr: &str) -> Result<Arc<Peer>, ConnectError> {
+    if shared.shutdown.is_cancelled() {
+        return Err(ConnectError::ShuttingDown);
+    }
+    let failed = |reason: HandshakeError, remote: Option<SocketAddr>| {
+        shared.system.events().publish(HandshakeFailed { addr: remote, reason: reason.to_string() });
+        ConnectError::Handshake { addr: addr.to_owned(), reason }
+    };
+    let timeout = shared.config.handshake_timeout;
+    let tcp = match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
+        Ok(Ok(tcp)) => tcp,
+        Ok(Err(source)) => return Err(ConnectError::Io { addr: addr.to_owned(), source }),
+        Err(_) => return Err(ConnectError::Timeout { addr: addr.to_owned() }),
+    };
+    let remote = tcp.peer_addr().ok();
+    let _ = tcp.set_nodelay(true);
+    let handshake = async {
+        let io: Box<dyn Io> = match &shared.tls {
+            Some(tls) => tls.connect(tcp).await?,
+            None => Box::new(tcp),
+        };
+        let mut conn = handshake::framed(io);
+        let hello = handshake::dial(&mut conn, &shared.me, &shared.config.secret).await?;
+        Ok::<_, HandshakeError>((conn, hello))
+    };
+    let (conn, hello) = match tokio::time::timeout(timeout, handshake).await {
+        Ok(Ok(done)) => done,
+        Ok(Err(reason)) => return Err(failed(reason, remote)),
+        Err(_) => {
+            shared.system.events().publish(HandshakeFailed { addr: remote, reason: "timed out".into() });
+            return Err(ConnectError::Timeout { addr: addr.to_owned() });
+        }
+    };
+    let parts = conn.into_parts();
+    Ok(establish(shared, parts.io, parts.read_buf, hello, Some(addr.to_owned()), remote))
+}
+
+/// Accepts connections until the node shuts down; each runs its
+/// handshake in a task of its own, so a silent or hostile peer holds up
+/// nobody.
+pub(crate) async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
+    loop {
+        let accepted = tokio::select! {
+            () = shared.shutdown.cancelled() => return,
+            accepted = listener.accept() => accepted,
+        };
+        let (tcp, remote) = match accepted {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                // Out of file descriptors, say: wait a little rather than spin.
+                tracing::warn!(error = %e, "accepting a connection failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let _ = tcp.set_nodelay(true);
+        let shared2 = shared.clone();
+        shared.tasks.spawn(async move { accept_one(shared2, tcp, remote).await });
+    }
+}
+
+async fn accept_one(shared: Arc<Shared>, tcp: TcpStream, remote: SocketAddr) {
+    let handshake = async {
+        let io: Box<dyn Io> = match &shared.tls {
+            Some(tls) => tls.accept(tcp).await?,
+            None => Box::new(tcp),
+        };
+        let mut conn = handshake::framed(io);
+        let hello = handshake::accept(&mut conn, &shared.me, &shared.config.secret).await?;
+        Ok::<_, HandshakeError>((conn, hello))
+    };
+    let outcome = tokio::select! {
+        () = shared.shutdown.cancelled() => return,
+        outcome = tokio::time::timeout(shared.config.handshake_timeout, handshake) => outcome,
+    };
+    let reason = match outcome {
+        Ok(Ok((conn, hello))) => {
+            let parts = conn.into_parts();
+            establish(&shared, parts.io, parts.read_buf, hello, None, Some(remote));
+            return;
+        }
+        Ok(Err(reason)) => reason.to_string(),
+        Err(_) => "the peer did not finish the handshake in time".to_owned(),
+    };
+    tracing::warn!(peer = %remote, %reason, "refused a connection");
+    shared.system.events().publish(HandshakeFailed { addr: Some(remote), reason });
+}
+
+/// Makes a handshaken connection the link of its peer; `dialed` is the
+/// address this node dialed (`None` for an accepted connection).
+fn establish(
+    shared: &Arc<Shared>,
+    io: Box<dyn Io>,
+    read_buf: BytesMut,
+    hello: Hello,
+    dialed: Option<String>,
+    remote: Option<SocketAddr>,
+) -> Arc<Peer> {
+    let link = NEXT_LINK.fetch_add(1, Ordering::Relaxed);
+    let dialer = if dialed.is_some() { shared.node() } else { hello.node };
+    let mut replaced = None;
+    let peer = {
+        let mut peers = shared.peers.write();
+        match peers.get(&hello.node) {
+            Some(peer) if peer.incarnation == hello.incarnation && !peer.is_gone() => {
+                let peer = peer.clone();
+                if let (LinkState::Up(_), Some(current)) = (peer.state(), peer.link_dialer()) {
+                    // Both nodes dialed at once: both keep the link dialed by
+                    // the lower node id (or the newer one, if one node dialed
+                    // both: the older is broken and does not know it yet).
+                    let lower = shared.node().min(hello.node);
+                    if current != dialer && current == lower {
+                        tracing::debug!(peer = %hello.node, "dropping a duplicate link");
+                        return peer;
+                    }
+                }
+                peer
+            }
+            existing => {
+                replaced = existing.cloned();
+                let max_frame = shared.config.max_frame.min(hello.max_frame as usize);
+                let peer = Peer::new(
+                    hello.node,
+                    hello.incarnation,
+                    max_frame,
+                    shared.config.outbound_buffer,
+                );
+                peers.insert(hello.node, peer.clone());
+                peer
+            }
+        }
+    };
+    if let Some(old) = replaced {
+        // The same node id with another incarnation: the old one is gone.
+        shared.peer_gone(&old);
+    }
+    let cancel = shared.shutdown.child_token();
+    peer.link_up(link, dialer, cancel.clone());
+    let (read, write) = tokio::io::split(io);
+    tracing::info!(peer = %hello.node, incarnation = hello.incarnation, addr = ?remote, "link up");
+    shared.system.events().publish(PeerConnected { node: hello.node, incarnation: hello.incarnation, addr: remote });
+    let (s, p, c) = (shared.clone(), peer.clone(), cancel.clone());
+    shared.tasks.spawn(async move {
+        let reason = writer::run(&p, link, write, &c, s.config.write_timeout).await;
+        link_lost(&s, &p, link, &c, reason, None);
+    });
+    let (s, p) = (shared.clone(), peer.clone());
+    shared.tasks.spawn(async move {
+        let reason = reader::run(&s, &p, read, read_buf, &cancel).await;
+        link_lost(&s, &p, link, &cancel, reason, dialed);
+    });
+    peer
+}
+
+/// A link ended: if it was the peer's current link, the peer waits for a
+/// new one (this node redials if it dialed), and is given up after
+/// `down_after` without one.
+fn link_lost(
+    shared: &Arc<Shared>,
+    peer: &Arc<Peer>,
+    link: u64,
+    cancel: &CancellationToken,
+    reason: String,
+    redial: Option<String>,
+) {
+    cancel.cancel();
+    if !peer.link_lost(link) || shared.shutdown.is_cancelled() {
+        return;
+    }
+    tracing::info!(peer = %peer.node, %reason, "link down");
+    shared.system.events().publish(PeerDisconnected { node: peer.node, reason });
+    let (s, p) = (shared.clone(), peer.clone());
+    shared.tasks.spawn(async move { wait_or_give_up(s, p, redial).await });
+}
+
+/// Redials `addr` (if this node dialed the lost link) with exponential
+/// back-off and jitter until the peer is back or `down_after` passed.
+async fn wait_or_give_up(shared: Arc<Shared>, peer: Arc<Peer>, redial: Option<String>) {
+    let deadline = tokio::time::Instant::now() + shared.config.down_after;
+    let mut state = peer.subscribe_state();
+    let mut delays = ExponentialBuilder::default()
+        .with_min_delay(Duration::from_millis(50))
+        .with_max_delay(Duration::from_secs(2))
+        .with_jitter()
+        .without_max_times()
+        .build();
+    loop {
+        if !matches!(*state.borrow_and_update(), LinkState::Down) {
+            return; // back up (by either side), or gone
+        }
+        let wait = match &redial {
+            Some(_) => delays.next().unwrap_or(Duration::from_secs(2)),
+            None => shared.config.down_after,
+        };
+        tokio::select! {
+            () = shared.shutdown.cancelled() => return,
+            () = tokio::time::sleep_until(deadline) => break,
+            _ = state.changed() => continue,
+            () = tokio::time::sleep(wait) => {}
+        }
+        if let Some(addr) = &redial {
+            match connect(&shared, addr).await {
+                Ok(back) if Arc::ptr_eq(&back, &peer) => return,
+                Ok(_) => return, // a new incarnation answered: the old one was given up
+                Err(e) => tracing::debug!(peer = %peer.node, error = %e, "redial failed"),
+            }
+        }
+    }
+    if peer.state() == LinkState::Down {
+        shared.peer_gone(&peer);
+    }
+}
+
+/// Dials a seed until a link is up (with back-off); after that, a broken
+/// link is redialed by the link's own logic.
+pub(crate) async fn keep_dialing(shared: Arc<Shared>, addr: String) {
+    let mut delays = ExponentialBuilder::default()
+        .with_min_delay(Duration::from_millis(50))
+        .with_max_delay(Duration::from_secs(2))
+        .with_jitter()
+        .without_max_times()
+        .build();
+    loop {
+        match connect(&shared, &addr).await {
+            Ok(_) | Err(ConnectError::ShuttingDown) => return,
+            Err(e) => tracing::info!(seed = %addr, error = %e, "seed not reached yet; retrying"),
+        }
+        let delay = delays.next().unwrap_or(Duration::from_secs(2));
+        tokio::select! {
+            () = shared.shutdown.cancelled() => return,
+            () = tokio::time::sleep(delay) => {}
+        }
+    }
+}

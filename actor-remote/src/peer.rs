@@ -1,0 +1,376 @@
+//! One peer node incarnation as this node sees it: the outbound buffer
+//! every message to it goes through (it outlives a broken link, so order
+//! holds across a reconnect), asks waiting for replies, send credits per
+//! remote actor, and watchers to tell when it is down.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use actor_core::dev::{BoxFuture, Endpoint, Signal};
+use actor_core::{ActorId, NodeId, StopReason, Terminated};
+use bytes::{Bytes, BytesMut};
+use parking_lot::Mutex;
+use tokio::sync::{watch, Notify};
+use tokio_util::sync::CancellationToken;
+
+use crate::wire::envelope::{Failure, Header};
+use crate::wire::frame;
+use crate::wire::WireError;
+
+/// An answer to something this node asked the peer.
+pub(crate) enum Answer<'a> {
+    Reply(&'a [u8]),
+    Failed(Failure),
+    Found { target: u64, window: u32, handles: Vec<&'a str> },
+    NotFound,
+    /// The link broke (or the peer went down) before the answer came.
+    Unreachable,
+}
+
+/// What to do with an answer when it comes.
+pub(crate) trait PendingAnswer: Send {
+    fn answer(self: Box<Self>, answer: Answer<'_>);
+    /// True once nobody waits for the answer (an asker that timed out).
+    fn is_abandoned(&self) -> bool;
+}
+
+pub(crate) type Pending = Box<dyn PendingAnswer>;
+
+/// The link state of a peer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LinkState {
+    Up(u64),
+    Down,
+    /// Gone for good.
+    Gone,
+}
+
+pub(crate) struct Peer {
+    pub(crate) node: NodeId,
+    pub(crate) incarnation: u64,
+    /// The largest frame both ends accept.
+    pub(crate) max_frame: usize,
+    /// Above this many bytes waiting, user messages wait (or are `Full`).
+    pub(crate) watermark: usize,
+    out: Mutex<Outbound>,
+    /// Wakes the link's writer: bytes are waiting.
+    pub(crate) wake_writer: Notify,
+    /// Wakes senders: the buffer drained, credits came, or the peer is gone.
+    pub(crate) space: Notify,
+    pending: Mutex<HashMap<u64, Pending>>,
+    /// The size of `pending` after its last sweep.
+    swept_at: AtomicUsize,
+    next_corr: AtomicU64,
+    credits: Mutex<HashMap<u64, Arc<Credits>>>,
+    watchers: Mutex<Vec<(ActorId, Arc<dyn Endpoint>)>>,
+    state: watch::Sender<LinkState>,
+    /// Who dialed the current link, and how to close it.
+    link: Mutex<Option<(NodeId, CancellationToken)>>,
+    /// Messages from the peer waiting for their local actor, per actor.
+    pub(crate) inbound: Mutex<HashMap<u64, Arc<Mutex<Inbound>>>>,
+}
+
+/// Hands a decoded message to its local actor; resolves once it is queued
+/// in the actor's mailbox (an ask's reply goes back through the route).
+pub(crate) type Deliver = Arc<dyn Fn(Bytes, Option<ReplyRoute>) -> BoxFuture<'static, ()> + Send + Sync>;
+
+/// Where the reply to an ask from the peer goes.
+pub(crate) struct ReplyRoute {
+    pub(crate) peer: Arc<Peer>,
+    pub(crate) corr: u64,
+}
+
+/// One message from the peer on its way to a local actor.
+pub(crate) struct Delivery {
+    pub(crate) deliver: Deliver,
+    pub(crate) payload: Bytes,
+    pub(crate) corr: Option<u64>,
+}
+
+/// The messages from the peer for one local actor, in order, and whether a
+/// task is draining them.
+#[derive(Default)]
+pub(crate) struct Inbound {
+    pub(crate) queue: VecDeque<Delivery>,
+    pub(crate) draining: bool,
+}
+
+struct Outbound {
+    buf: BytesMut,
+    /// Frames in `buf`, for the count of what is dropped when the peer is gone.
+    frames: usize,
+    gone: bool,
+}
+
+impl Peer {
+    pub(crate) fn new(
+        node: NodeId,
+        incarnation: u64,
+        max_frame: usize,
+        watermark: usize,
+    ) -> Arc<Peer> {
+        Arc::new(Peer {
+            node,
+            incarnation,
+            max_frame,
+            watermark,
+            out: Mutex::new(Outbound { buf: BytesMut::with_capacity(8 * 1024), frames: 0, gone: false }),
+            wake_writer: Notify::new(),
+            space: Notify::new(),
+            pending: Mutex::new(HashMap::new()),
+            swept_at: AtomicUsize::new(0),
+            next_corr: AtomicU64::new(1),
+            credits: Mutex::new(HashMap::new()),
+            watchers: Mutex::new(Vec::new()),
+            state: watch::Sender::new(LinkState::Down),
+            link: Mutex::new(None),
+            inbound: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The node that dialed the current link.
+    pub(crate) fn link_dialer(&self) -> Option<NodeId> {
+        self.link.lock().as_ref().map(|(dialer, _)| *dialer)
+    }
+
+    pub(crate) fn state(&self) -> LinkState {
+        *self.state.borrow()
+    }
+
+    pub(crate) fn subscribe_state(&self) -> watch::Receiver<LinkState> {
+        self.state.subscribe()
+    }
+
+    pub(crate) fn is_gone(&self) -> bool {
+        self.state() == LinkState::Gone
+    }
+
+    /// A link came up: it carries what waits in the buffer, and every
+    /// remote actor's window starts full again (the receiver's queues of
+    /// the old link are bounded apart). A link it replaces is closed.
+    pub(crate) fn link_up(&self, link: u64, dialer: NodeId, cancel: CancellationToken) {
+        if let Some((_, old)) = self.link.lock().replace((dialer, cancel)) {
+            old.cancel();
+        }
+        for credits in self.credits.lock().values() {
+            credits.reset();
+        }
+        self.state.send_replace(LinkState::Up(link));
+        self.wake_writer.notify_one();
+        self.space.notify_waiters();
+    }
+
+    /// Link `link` broke: asks waiting on it end with `Unreachable`.
+    /// Returns false if it was not the current link.
+    pub(crate) fn link_lost(&self, link: u64) -> bool {
+        let current = self.state.send_if_modified(|state| {
+            if *state == LinkState::Up(link) {
+                *state = LinkState::Down;
+                true
+            } else {
+                false
+            }
+        });
+        if current {
+            self.fail_pending();
+        }
+        current
+    }
+
+    /// The peer is gone for good; returns how many frames were dropped
+    /// unsent (0 if it was already gone).
+    pub(crate) fn gone(&self, system_notice: impl Fn(&dyn Endpoint, Signal)) -> Option<usize> {
+        let unsent = {
+            let mut out = self.out.lock();
+            if out.gone {
+                return None;
+            }
+            out.gone = true;
+            out.buf = BytesMut::new();
+            std::mem::take(&mut out.frames)
+        };
+        self.state.send_replace(LinkState::Gone);
+        if let Some((_, link)) = self.link.lock().take() {
+            link.cancel();
+        }
+        self.fail_pending();
+        self.space.notify_waiters();
+        for credits in self.credits.lock().values() {
+            credits.notify.notify_waiters();
+        }
+        for (target, watcher) in std::mem::take(&mut *self.watchers.lock()) {
+            system_notice(&*watcher, Signal::Terminated(Terminated::new(target, StopReason::NodeDown)));
+        }
+        Some(unsent)
+    }
+
+    fn fail_pending(&self) {
+        let pending = std::mem::take(&mut *self.pending.lock());
+        for (_, pending) in pending {
+            pending.answer(Answer::Unreachable);
+        }
+    }
+
+    /// Bytes waiting to be written.
+    pub(crate) fn buffered(&self) -> usize {
+        self.out.lock().buf.len()
+    }
+
+    /// Appends one frame, written by `write` after the length prefix with
+    /// a fresh correlation id; `pending` waits for the answer under that
+    /// id (registered before the frame can be written). If the frame is
+    /// not appended, `pending` is answered with the reason at once.
+    ///
+    /// # Errors
+    /// `Gone` if the peer is gone; the frame error if it is over the limit;
+    /// `write`'s own error.
+    pub(crate) fn append<E: std::fmt::Display>(
+        &self,
+        write: impl FnOnce(&mut BytesMut, u64) -> Result<(), E>,
+        pending: Option<Pending>,
+    ) -> Result<(), AppendError<E>> {
+        let mut out = self.out.lock();
+        let result = if out.gone {
+            Err(AppendError::Gone)
+        } else {
+            let corr = self.next_corr.fetch_add(1, Ordering::Relaxed);
+            let start = frame::begin(&mut out.buf);
+            match write(&mut out.buf, corr) {
+                Err(e) => {
+                    out.buf.truncate(start);
+                    Err(AppendError::Write(e))
+                }
+                Ok(()) => match frame::finish(&mut out.buf, start, self.max_frame) {
+                    Err(e) => Err(AppendError::Frame(e)),
+                    Ok(()) => {
+                        out.frames += 1;
+                        if let Some(pending) = pending {
+                            self.register(corr, pending);
+                        }
+                        drop(out);
+                        self.wake_writer.notify_one();
+                        return Ok(());
+                    }
+                },
+            }
+        };
+        drop(out);
+        if let (Err(e), Some(pending)) = (&result, pending) {
+            match e {
+                AppendError::Gone => pending.answer(Answer::Unreachable),
+                AppendError::Frame(e) => pending.answer(Answer::Failed(Failure::Codec(e.to_string()))),
+                AppendError::Write(e) => pending.answer(Answer::Failed(Failure::Codec(e.to_string()))),
+            }
+        }
+        result
+    }
+
+    /// Registers `pending` under `corr`; every time the map doubles, the
+    /// answers nobody waits for any more are dropped, so askers that time
+    /// out against a peer that never answers leave nothing behind.
+    fn register(&self, corr: u64, pending: Pending) {
+        let mut map = self.pending.lock();
+        map.insert(corr, pending);
+        let swept = self.swept_at.load(Ordering::Relaxed);
+        if map.len() >= swept.max(1024) * 2 {
+            map.retain(|_, p| !p.is_abandoned());
+            self.swept_at.store(map.len(), Ordering::Relaxed);
+        }
+    }
+
+    /// Appends a control frame (a reply, a credit, a lookup answer): never
+    /// waits, and only fails if the peer is gone.
+    pub(crate) fn control(&self, header: &Header<'_>, payload: &[u8]) -> bool {
+        let appended = self.append::<std::convert::Infallible>(
+            |out, _| {
+                header.encode(out);
+                out.extend_from_slice(payload);
+                Ok(())
+            },
+            None,
+        );
+        appended.is_ok()
+    }
+
+    /// Moves what waits into `into` (which must be empty), for the writer.
+    pub(crate) fn take_buffered(&self, into: &mut BytesMut) {
+        let mut out = self.out.lock();
+        std::mem::swap(&mut out.buf, into);
+        out.frames = 0;
+    }
+
+    /// Takes the pending answer for `corr`, if any.
+    pub(crate) fn take_pending(&self, corr: u64) -> Option<Pending> {
+        self.pending.lock().remove(&corr)
+    }
+
+    /// The send credits for remote actor `target`.
+    pub(crate) fn credits(&self, target: u64, window: u32) -> Arc<Credits> {
+        let mut credits = self.credits.lock();
+        credits.entry(target).or_insert_with(|| Arc::new(Credits::new(window))).clone()
+    }
+
+    pub(crate) fn add_credits(&self, target: u64, count: u32) {
+        if let Some(credits) = self.credits.lock().get(&target) {
+            credits.add(count);
+        }
+    }
+
+    /// Tells `watcher` when the peer is gone (remote watch of the actor's
+    /// own stop is the cluster's work).
+    pub(crate) fn watch(&self, target: ActorId, watcher: Arc<dyn Endpoint>) -> Result<(), Arc<dyn Endpoint>> {
+        let mut watchers = self.watchers.lock();
+        if self.is_gone() {
+            return Err(watcher);
+        }
+        watchers.push((target, watcher));
+        Ok(())
+    }
+
+    pub(crate) fn unwatch(&self, target: ActorId, watcher: ActorId) {
+        self.watchers.lock().retain(|(t, w)| !(*t == target && w.id() == watcher));
+    }
+}
+
+/// Why a frame was not appended.
+#[derive(Debug)]
+pub(crate) enum AppendError<E> {
+    Gone,
+    Frame(WireError),
+    Write(E),
+}
+
+/// How many more messages may be sent to one remote actor before the
+/// receiver says it queued them: the per-actor window of flow control.
+pub(crate) struct Credits {
+    available: AtomicU32,
+    window: u32,
+    pub(crate) notify: Notify,
+}
+
+impl Credits {
+    fn new(window: u32) -> Self {
+        Credits { available: AtomicU32::new(window), window, notify: Notify::new() }
+    }
+
+    pub(crate) fn try_take(&self) -> bool {
+        self.available.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1)).is_ok()
+    }
+
+    pub(crate) fn give_back(&self) {
+        self.add(1);
+    }
+
+    fn add(&self, count: u32) {
+        let _ = self.available.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+            Some(n.saturating_add(count).min(self.window))
+        });
+        self.notify.notify_waiters();
+    }
+
+    fn reset(&self) {
+        self.available.store(self.window, Ordering::Release);
+        self.notify.notify_waiters();
+    }
+}

@@ -1,0 +1,57 @@
+//! What a node's tasks share: its identity, settings, peers and exposed
+//! actors.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use actor_core::dev::Endpoint;
+use actor_core::{ActorSystem, NodeId};
+use parking_lot::RwLock;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::config::Config;
+use crate::exposed::Exposed;
+use crate::facts::PeerDown;
+use crate::link::handshake::Me;
+use crate::link::tls::Tls;
+use crate::peer::Peer;
+
+pub(crate) struct Shared {
+    pub(crate) system: ActorSystem,
+    pub(crate) config: Config,
+    pub(crate) me: Me,
+    pub(crate) tls: Option<Tls>,
+    pub(crate) peers: RwLock<HashMap<NodeId, Arc<Peer>>>,
+    pub(crate) exposed: Exposed,
+    /// Cancelled when the node shuts down: every task of the node ends.
+    pub(crate) shutdown: CancellationToken,
+    pub(crate) tasks: TaskTracker,
+}
+
+impl Shared {
+    pub(crate) fn node(&self) -> NodeId {
+        self.me.node
+    }
+
+    /// Gives `peer` up for down: what waits for it fails, its watchers are
+    /// told, and it leaves the peer table.
+    pub(crate) fn peer_gone(&self, peer: &Arc<Peer>) {
+        let notify = |watcher: &dyn Endpoint, signal| {
+            let _ = watcher.signal(signal);
+        };
+        let Some(unsent) = peer.gone(notify) else { return };
+        {
+            let mut peers = self.peers.write();
+            if peers.get(&peer.node).is_some_and(|p| Arc::ptr_eq(p, peer)) {
+                peers.remove(&peer.node);
+            }
+        }
+        tracing::info!(peer = %peer.node, incarnation = peer.incarnation, unsent, "peer is down");
+        self.system.events().publish(PeerDown { node: peer.node, incarnation: peer.incarnation, unsent });
+    }
+
+    pub(crate) fn peer(&self, node: NodeId) -> Option<Arc<Peer>> {
+        self.peers.read().get(&node).cloned()
+    }
+}

@@ -1,0 +1,5 @@
+//! actor-remote's behaviour tests: nodes in one process on loopback (and,
+//! in `processes`, in two).
+
+mod common;
+mod messaging;
