@@ -2,6 +2,9 @@
 //! each message with its codec and appends it to the peer's link, within
 //! the actor's window of flow control.
 
+// The endpoint contract hands a refused message back by value, in the error.
+#![allow(clippy::result_large_err)]
+
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::pin::pin;
@@ -12,7 +15,7 @@ use actor_core::remote::{RemoteActor, RemoteHandlers, RemoteMessage};
 use actor_core::{ActorId, AskError, Handler, SendError, StopReason};
 
 use crate::codec::Codec;
-use crate::peer::{AppendError, Answer, Credits, Peer, PendingAnswer};
+use crate::peer::{Answer, AppendError, Credits, Peer, PendingAnswer};
 use crate::wire::envelope::{Failure, Header, StopHow};
 
 /// Encodes one message type and appends it to a peer's buffer.
@@ -27,7 +30,11 @@ pub(crate) struct Encoders {
 impl Encoders {
     /// The encoders of `A`'s remote messages.
     pub(crate) fn of_actor<A: RemoteActor, C: Codec>(codec: &C) -> Encoders {
-        let mut table = Table::<A, C> { codec: codec.clone(), encoders: Encoders::default(), actor: std::marker::PhantomData };
+        let mut table = Table::<A, C> {
+            codec: codec.clone(),
+            encoders: Encoders::default(),
+            actor: std::marker::PhantomData,
+        };
         A::remote_handlers(&mut table);
         table.encoders
     }
@@ -41,7 +48,8 @@ impl Encoders {
 
     fn add<M: RemoteMessage, C: Codec>(&mut self, codec: &C) {
         let codec = codec.clone();
-        let encode: Encode = Arc::new(move |peer, target, message| encode::<M, C>(&codec, peer, target, message));
+        let encode: Encode =
+            Arc::new(move |peer, target, message| encode::<M, C>(&codec, peer, target, message));
         self.by_type.insert(TypeId::of::<M>(), (M::NAME, encode));
     }
 
@@ -77,7 +85,9 @@ fn encode<M: RemoteMessage, C: Codec>(
         return Err(SendError::Closed(rebuild(msg, reply)));
     }
     let is_ask = reply.is_some();
-    let pending = reply.map(|reply| Box::new(AwaitReply::<M, C> { reply, codec: codec.clone(), message: std::marker::PhantomData }) as _);
+    let pending = reply.map(|reply| {
+        Box::new(AwaitReply::<M, C> { reply, codec: codec.clone(), message: std::marker::PhantomData }) as _
+    });
     let appended = peer.append(
         |out, corr| {
             let name = M::NAME;

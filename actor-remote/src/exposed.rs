@@ -38,7 +38,8 @@ impl Exposure {
         actor: &ActorRef<A>,
         codec: C,
     ) -> Exposure {
-        let mut table = Decoders { system: system.clone(), actor: actor.clone(), codec, handlers: HashMap::new() };
+        let mut table =
+            Decoders { system: system.clone(), actor: actor.clone(), codec, handlers: HashMap::new() };
         A::remote_handlers(&mut table);
         Exposure {
             name: name.to_owned(),

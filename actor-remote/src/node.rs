@@ -307,8 +307,12 @@ impl<C: Codec> Node<C> {
         if !actor.is_alive() {
             return Err(ExposeError::Stopped);
         }
-        let exposure =
-            self.shared.exposed.insert(Exposure::new(&self.shared.system, name, actor, self.codec.clone()))?;
+        let exposure = self.shared.exposed.insert(Exposure::new(
+            &self.shared.system,
+            name,
+            actor,
+            self.codec.clone(),
+        ))?;
         let (shared, id, name, actor) = (self.shared.clone(), exposure.id, name.to_owned(), actor.clone());
         self.shared.tasks.spawn(async move {
             tokio::select! {
@@ -339,7 +343,8 @@ impl<C: Codec> Node<C> {
                 None => Err(LookupError::LocalType { name: name.to_owned(), actual: local.actor_type }),
             };
         }
-        let endpoint = self.find(name, Encoders::of_actor::<A, C>(&self.codec), std::any::type_name::<A>()).await?;
+        let endpoint =
+            self.find(name, Encoders::of_actor::<A, C>(&self.codec), std::any::type_name::<A>()).await?;
         Ok(ActorRef::from_endpoint(endpoint))
     }
 
@@ -350,11 +355,15 @@ impl<C: Codec> Node<C> {
     pub async fn lookup_recipient<M: RemoteMessage>(&self, name: &str) -> Result<Recipient<M>, LookupError> {
         if let Some(local) = self.shared.exposed.by_name(name) {
             if !local.handlers.contains_key(M::NAME) {
-                return Err(LookupError::WrongType { name: name.to_owned(), missing: vec![M::NAME.to_owned()] });
+                return Err(LookupError::WrongType {
+                    name: name.to_owned(),
+                    missing: vec![M::NAME.to_owned()],
+                });
             }
             return Ok(Recipient::from_endpoint(local.endpoint.clone()));
         }
-        let endpoint = self.find(name, Encoders::of_message::<M, C>(&self.codec), "(remote recipient)").await?;
+        let endpoint =
+            self.find(name, Encoders::of_message::<M, C>(&self.codec), "(remote recipient)").await?;
         Ok(Recipient::from_endpoint(endpoint))
     }
 

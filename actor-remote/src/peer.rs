@@ -22,7 +22,11 @@ use crate::wire::WireError;
 pub(crate) enum Answer<'a> {
     Reply(&'a [u8]),
     Failed(Failure),
-    Found { target: u64, window: u32, handles: Vec<&'a str> },
+    Found {
+        target: u64,
+        window: u32,
+        handles: Vec<&'a str>,
+    },
     NotFound,
     /// The link broke (or the peer went down) before the answer came.
     Unreachable,
@@ -104,12 +108,7 @@ struct Outbound {
 }
 
 impl Peer {
-    pub(crate) fn new(
-        node: NodeId,
-        incarnation: u64,
-        max_frame: usize,
-        watermark: usize,
-    ) -> Arc<Peer> {
+    pub(crate) fn new(node: NodeId, incarnation: u64, max_frame: usize, watermark: usize) -> Arc<Peer> {
         Arc::new(Peer {
             node,
             incarnation,

@@ -154,12 +154,7 @@ fn establish(
             existing => {
                 replaced = existing.cloned();
                 let max_frame = shared.config.max_frame.min(hello.max_frame as usize);
-                let peer = Peer::new(
-                    hello.node,
-                    hello.incarnation,
-                    max_frame,
-                    shared.config.outbound_buffer,
-                );
+                let peer = Peer::new(hello.node, hello.incarnation, max_frame, shared.config.outbound_buffer);
                 peers.insert(hello.node, peer.clone());
                 peer
             }
@@ -173,7 +168,11 @@ fn establish(
     peer.link_up(link, dialer, cancel.clone());
     let (read, write) = tokio::io::split(io);
     tracing::info!(peer = %hello.node, incarnation = hello.incarnation, addr = ?remote, "link up");
-    shared.system.events().publish(PeerConnected { node: hello.node, incarnation: hello.incarnation, addr: remote });
+    shared.system.events().publish(PeerConnected {
+        node: hello.node,
+        incarnation: hello.incarnation,
+        addr: remote,
+    });
     let (s, p, c) = (shared.clone(), peer.clone(), cancel.clone());
     shared.tasks.spawn(async move {
         let reason = writer::run(&p, link, write, &c, s.config.write_timeout).await;

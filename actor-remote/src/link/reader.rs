@@ -111,7 +111,14 @@ fn answer(peer: &Peer, corr: u64, answer: Answer<'_>) {
 /// A message for a local actor: queued behind the others from this peer
 /// for the same actor, or refused with a dead letter (and, for an ask, a
 /// failure the asker sees).
-fn inbound(shared: &Arc<Shared>, peer: &Arc<Peer>, target: u64, name: &str, payload: Bytes, corr: Option<u64>) {
+fn inbound(
+    shared: &Arc<Shared>,
+    peer: &Arc<Peer>,
+    target: u64,
+    name: &str,
+    payload: Bytes,
+    corr: Option<u64>,
+) {
     let refuse = |to: ActorId, message_type: &'static str, failure: Failure| {
         dead_letter(&shared.system, to, message_type);
         if let Some(corr) = corr {

@@ -39,7 +39,12 @@ impl TlsConfig {
     ///
     /// # Errors
     /// [`NodeError::Tls`] naming what could not be read or was refused.
-    pub fn from_pem(cert_chain: &[u8], key: &[u8], ca: &[u8], server_name: &str) -> Result<TlsConfig, NodeError> {
+    pub fn from_pem(
+        cert_chain: &[u8],
+        key: &[u8],
+        ca: &[u8],
+        server_name: &str,
+    ) -> Result<TlsConfig, NodeError> {
         let bad = |what: &str, e: &dyn std::fmt::Display| NodeError::Tls(format!("{what}: {e}"));
         let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(cert_chain)
             .collect::<Result<_, _>>()

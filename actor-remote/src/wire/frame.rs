@@ -42,11 +42,14 @@ pub(crate) fn finish(out: &mut BytesMut, start: usize, limit: usize) -> Result<(
 
 /// The codec's error as a wire error.
 pub(crate) fn read_error(error: std::io::Error, limit: usize) -> Result<WireError, std::io::Error> {
-    // LengthDelimitedCodec reports an oversized frame as InvalidData.
-    if error.kind() == std::io::ErrorKind::InvalidData {
-        Ok(WireError::FrameTooLarge { size: limit + 1, limit })
-    } else {
-        Err(error)
+    // LengthDelimitedCodec reports an oversized frame as InvalidData, and
+    // the end of the stream inside a frame as "bytes remaining on stream".
+    match error.kind() {
+        std::io::ErrorKind::InvalidData => Ok(WireError::FrameTooLarge { size: limit + 1, limit }),
+        std::io::ErrorKind::Other if error.to_string().contains("bytes remaining") => {
+            Ok(WireError::Truncated)
+        }
+        _ => Err(error),
     }
 }
 

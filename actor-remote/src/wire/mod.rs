@@ -29,6 +29,9 @@ pub enum WireError {
         /// The limit in force.
         limit: usize,
     },
+    /// The stream ended in the middle of a frame.
+    #[error("the peer closed the connection in the middle of a frame")]
+    Truncated,
     /// The bytes could not be decoded as what was expected there.
     #[error("malformed {what}: {detail}")]
     Malformed {
@@ -64,6 +67,17 @@ pub mod fuzzing {
     /// Decodes a later handshake frame.
     pub fn decode_handshake_step(frame: &[u8]) -> Result<(), WireError> {
         super::handshake::Step::decode(frame).map(|_| ())
+    }
+
+    /// A complete tell frame (length prefix included), for tests that
+    /// speak to a node at the byte level.
+    pub fn tell_frame(target: u64, name: &str, payload: &[u8]) -> Vec<u8> {
+        let mut out = bytes::BytesMut::new();
+        let start = super::frame::begin(&mut out);
+        super::envelope::Header::Tell { target, name }.encode(&mut out);
+        out.extend_from_slice(payload);
+        let _ = super::frame::finish(&mut out, start, usize::MAX);
+        out.to_vec()
     }
 
     /// Splits a byte stream into frames with the transport's frame codec

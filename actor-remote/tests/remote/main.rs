@@ -2,4 +2,6 @@
 //! in `processes`, in two).
 
 mod common;
+mod hostile;
 mod messaging;
+mod proxy;
