@@ -5,3 +5,4 @@ mod common;
 mod hostile;
 mod messaging;
 mod proxy;
+mod tls;
