@@ -3,6 +3,7 @@
 
 mod common;
 mod hostile;
+mod links;
 mod messaging;
 mod proxy;
 mod tls;

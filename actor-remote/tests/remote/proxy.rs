@@ -1,5 +1,5 @@
-//! A TCP proxy between a node and its peer that records, injects and
-//! stalls: how the tests reach a link after its handshake.
+//! A TCP proxy between a node and its peer that records, injects, stalls
+//! and cuts: how the tests reach a link after its handshake.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -9,71 +9,46 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 
-/// One proxied connection's controls.
+/// Injected bytes on their way to the server; an empty chunk closes.
+type Injected = Arc<tokio::sync::Mutex<mpsc::UnboundedReceiver<Vec<u8>>>>;
+
+/// The proxy's controls.
 pub(crate) struct Proxy {
     pub(crate) addr: SocketAddr,
-    /// Everything the client sent, in order.
+    /// Everything clients sent, in order.
     pub(crate) recorded: Arc<Mutex<Vec<u8>>>,
     inject: mpsc::UnboundedSender<Vec<u8>>,
     stall: watch::Sender<bool>,
+    cut: watch::Sender<u64>,
 }
 
 impl Proxy {
-    /// Forwards the first connection to `target`.
+    /// Forwards every connection to `target`.
     pub(crate) async fn start(target: SocketAddr) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let recorded = Arc::new(Mutex::new(Vec::new()));
-        let (inject, mut injected) = mpsc::unbounded_channel::<Vec<u8>>();
+        let (inject, injected) = mpsc::unbounded_channel::<Vec<u8>>();
+        let injected: Injected = Arc::new(tokio::sync::Mutex::new(injected));
         let (stall, stalled) = watch::channel(false);
+        let (cut, cuts) = watch::channel(0u64);
         let record = recorded.clone();
         tokio::spawn(async move {
-            let (client, _) = listener.accept().await.unwrap();
-            let server = TcpStream::connect(target).await.unwrap();
-            let (mut client_r, mut client_w) = client.into_split();
-            let (mut server_r, mut server_w) = server.into_split();
-            // client -> server, with injections and a stall switch.
-            let mut stalled_up = stalled.clone();
-            tokio::spawn(async move {
-                let mut buf = vec![0u8; 64 * 1024];
-                loop {
-                    if *stalled_up.borrow() {
-                        // Stop reading from the client: its writes back up.
-                        let _ = stalled_up.wait_for(|s| !*s).await;
-                    }
-                    tokio::select! {
-                        read = client_r.read(&mut buf) => match read {
-                            Ok(0) | Err(_) => { let _ = server_w.shutdown().await; return }
-                            Ok(n) => {
-                                record.lock().extend_from_slice(&buf[..n]);
-                                if server_w.write_all(&buf[..n]).await.is_err() { return }
-                            }
-                        },
-                        Some(bytes) = injected.recv() => {
-                            if bytes.is_empty() { let _ = server_w.shutdown().await; return }
-                            if server_w.write_all(&bytes).await.is_err() { return }
-                        }
-                        _ = stalled_up.changed() => {}
-                    }
-                }
-            });
-            // server -> client.
-            let mut buf = vec![0u8; 64 * 1024];
             loop {
-                match server_r.read(&mut buf).await {
-                    Ok(0) | Err(_) => {
-                        let _ = client_w.shutdown().await;
-                        return;
+                let Ok((client, _)) = listener.accept().await else { return };
+                let Ok(server) = TcpStream::connect(target).await else { return };
+                let generation = *cuts.borrow();
+                let mut cut_here = cuts.clone();
+                let forward = forward(client, server, record.clone(), injected.clone(), stalled.clone());
+                tokio::spawn(async move {
+                    tokio::select! {
+                        () = forward => {}
+                        _ = cut_here.wait_for(|g| *g != generation) => {}
                     }
-                    Ok(n) => {
-                        if client_w.write_all(&buf[..n]).await.is_err() {
-                            return;
-                        }
-                    }
-                }
+                });
             }
         });
-        Proxy { addr, recorded, inject, stall }
+        Proxy { addr, recorded, inject, stall, cut }
     }
 
     /// Writes `bytes` to the server as if the client had sent them.
@@ -89,5 +64,66 @@ impl Proxy {
     /// Stops (or resumes) reading what the client sends.
     pub(crate) fn stall(&self, stalled: bool) {
         self.stall.send_replace(stalled);
+    }
+
+    /// Breaks the live connections, both directions at once; later
+    /// connections are forwarded again.
+    pub(crate) fn cut(&self) {
+        self.cut.send_modify(|g| *g += 1);
+    }
+}
+
+/// Forwards one connection until either side closes (or the future is
+/// dropped, which drops both sockets).
+async fn forward(
+    client: TcpStream,
+    server: TcpStream,
+    record: Arc<Mutex<Vec<u8>>>,
+    injected: Injected,
+    mut stalled: watch::Receiver<bool>,
+) {
+    let (mut client_r, mut client_w) = client.into_split();
+    let (mut server_r, mut server_w) = server.into_split();
+    let up = async move {
+        let mut injected = injected.lock().await;
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            if *stalled.borrow() {
+                // Stop reading from the client: its writes back up.
+                let _ = stalled.wait_for(|s| !*s).await;
+            }
+            tokio::select! {
+                read = client_r.read(&mut buf) => match read {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => {
+                        record.lock().extend_from_slice(&buf[..n]);
+                        if server_w.write_all(&buf[..n]).await.is_err() { return }
+                    }
+                },
+                Some(bytes) = injected.recv() => {
+                    if bytes.is_empty() { return }
+                    if server_w.write_all(&bytes).await.is_err() { return }
+                }
+                _ = stalled.changed() => {}
+            }
+        }
+    };
+    let down = async move {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            match server_r.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => {
+                    if client_w.write_all(&buf[..n]).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    };
+    // Either direction ending ends both: the sockets drop together.
+    tokio::select! {
+        () = up => {}
+        () = down => {}
     }
 }

@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use actor_core::prelude::*;
 use actor_remote::facts::HandshakeFailed;
 use actor_remote::{ConnectError, HandshakeError, TlsConfig};
 use rcgen::{
