@@ -7,7 +7,8 @@ use std::time::Duration;
 use actor_remote::facts::HandshakeFailed;
 use actor_remote::{ConnectError, HandshakeError, TlsConfig};
 use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose,
+    BasicConstraints, CertificateParams, CertifiedIssuer, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+    KeyUsagePurpose,
 };
 
 use crate::common::*;
@@ -30,11 +31,17 @@ impl Ca {
     /// A node's TLS settings: a fresh key and a certificate for [`NAME`].
     fn node(&self) -> TlsConfig {
         let mut params = CertificateParams::new(vec![NAME.to_owned()]).unwrap();
-        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth, ExtendedKeyUsagePurpose::ClientAuth];
+        params.extended_key_usages =
+            vec![ExtendedKeyUsagePurpose::ServerAuth, ExtendedKeyUsagePurpose::ClientAuth];
         let key = KeyPair::generate().unwrap();
         let cert = params.signed_by(&key, &self.issuer).unwrap();
-        TlsConfig::from_pem(cert.pem().as_bytes(), key.serialize_pem().as_bytes(), self.issuer.pem().as_bytes(), NAME)
-            .unwrap()
+        TlsConfig::from_pem(
+            cert.pem().as_bytes(),
+            key.serialize_pem().as_bytes(),
+            self.issuer.pem().as_bytes(),
+            NAME,
+        )
+        .unwrap()
     }
 }
 

@@ -1,0 +1,56 @@
+//! Two nodes as separate OS processes on loopback: the cluster example's
+//! binary started twice, as a service and as a client, doing tell and ask
+//! across them.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Command;
+
+/// The example binary cargo built beside this test (`target/<profile>/examples/cluster`).
+fn cluster_example() -> PathBuf {
+    let mut path = std::env::current_exe().expect("the test binary's path");
+    path.pop(); // the test binary
+    if path.ends_with("deps") {
+        path.pop();
+    }
+    path.join("examples").join(format!("cluster{}", std::env::consts::EXE_SUFFIX))
+}
+
+#[tokio::test]
+async fn a_service_and_a_client_in_two_processes_tell_and_ask() {
+    let binary = cluster_example();
+    assert!(binary.exists(), "{} is built by `cargo test` with the examples", binary.display());
+    let mut service = Command::new(&binary)
+        .args(["service", "127.0.0.1:0"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the service starts");
+    let mut lines = BufReader::new(service.stdout.take().unwrap()).lines();
+    let first = tokio::time::timeout(Duration::from_secs(30), lines.next_line()).await.unwrap().unwrap();
+    let addr = first
+        .as_deref()
+        .and_then(|l| l.strip_prefix("listening on "))
+        .expect("the service prints its address");
+
+    let client = tokio::time::timeout(
+        Duration::from_secs(60),
+        Command::new(&binary).args(["client", addr, "1000"]).stderr(Stdio::inherit()).output(),
+    )
+    .await
+    .expect("the client finishes")
+    .expect("the client runs");
+    let output = String::from_utf8_lossy(&client.stdout);
+    assert!(client.status.success(), "client failed: {}\n{output}", client.status);
+    assert!(output.contains("1000 deposits told, then asked: balance 1000"), "{output}");
+    assert!(output.contains("withdraw 1001 refused by the bank: balance 1000 is short of 1001"), "{output}");
+    assert!(output.contains("withdraw 1: balance now Ok(999)"), "{output}");
+
+    drop(service.stdin.take());
+    let status = tokio::time::timeout(Duration::from_secs(30), service.wait()).await.unwrap().unwrap();
+    assert!(status.success(), "the service exits cleanly when its stdin closes: {status}");
+}
