@@ -95,8 +95,15 @@ impl Exposed {
         }
     }
 
+    /// The live actor exposed as `name` (one that stopped moments ago is
+    /// already not found, even before its watch task removes it).
     pub(crate) fn by_name(&self, name: &str) -> Option<Arc<Exposure>> {
-        self.by_name.read().get(name).cloned()
+        let exposure = self.by_name.read().get(name).cloned()?;
+        if exposure.endpoint.is_alive() {
+            return Some(exposure);
+        }
+        self.remove(name, Some(exposure.id));
+        None
     }
 
     pub(crate) fn by_target(&self, target: u64) -> Option<Arc<Exposure>> {

@@ -91,3 +91,20 @@ async fn lookup_of_an_unknown_name_or_type_is_a_clear_error() {
     assert_eq!(missing, actor_remote::LookupError::NotFound("nobody".into()));
     pair.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_and_kill_reach_the_remote_actor() {
+    let pair = pair().await;
+    pair.remote.tell(Record(1)).await.unwrap();
+    pair.remote.stop();
+    assert_eq!(pair.ledger.wait_for_stop().await, StopReason::Normal);
+    // The name went with the actor: a new lookup does not find it.
+    let gone = pair.a.lookup::<Ledger>("ledger").await.unwrap_err();
+    assert_eq!(gone, actor_remote::LookupError::NotFound("ledger".into()));
+
+    let other = pair.sys_b.spawn(Ledger::default());
+    pair.b.expose("other", &other).unwrap();
+    pair.a.lookup::<Ledger>("other").await.unwrap().kill();
+    assert_eq!(other.wait_for_stop().await, StopReason::Killed);
+    pair.shutdown().await;
+}
