@@ -20,12 +20,12 @@ use crate::config::Config;
 use crate::endpoint::{Encoders, RemoteEndpoint};
 use crate::error::{ConnectError, ExposeError, LookupError, NodeError};
 use crate::exposed::{Exposed, Exposure};
-use crate::link::handshake::Me;
-use crate::link::tls::Tls;
 use crate::link::{self};
 use crate::peer::{Answer, LinkState, Peer, PendingAnswer};
 use crate::shared::Shared;
+use crate::tls::Tls;
 use crate::wire::envelope::Header;
+use crate::wire::handshake::Me;
 
 /// A running node. Cheap to clone; [`shutdown`](Node::shutdown) ends it.
 ///

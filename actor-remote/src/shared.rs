@@ -13,9 +13,9 @@ use tokio_util::task::TaskTracker;
 use crate::config::Config;
 use crate::exposed::Exposed;
 use crate::facts::PeerDown;
-use crate::link::handshake::Me;
-use crate::link::tls::Tls;
 use crate::peer::Peer;
+use crate::tls::Tls;
+use crate::wire::handshake::Me;
 
 pub(crate) struct Shared {
     pub(crate) system: ActorSystem,

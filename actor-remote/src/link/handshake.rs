@@ -6,37 +6,16 @@ use bytes::{Bytes, BytesMut};
 use futures_util::{SinkExt, StreamExt};
 use tokio_util::codec::{Framed, LengthDelimitedCodec};
 
-use super::Io;
 use crate::error::HandshakeError;
+use crate::tls::Io;
 use crate::wire::frame;
-use crate::wire::handshake::{proof, random_bytes, verify, Hello, Role, Step};
+use crate::wire::handshake::{proof, verify, Hello, Me, Role, Step};
 
 /// A connection during its handshake: small frames only.
 pub(crate) type Handshaking = Framed<Box<dyn Io>, LengthDelimitedCodec>;
 
 pub(crate) fn framed(io: Box<dyn Io>) -> Handshaking {
     Framed::new(io, frame::codec(frame::HANDSHAKE_LIMIT))
-}
-
-/// This node as it introduces itself (with a fresh nonce each time).
-#[derive(Clone, Debug)]
-pub(crate) struct Me {
-    pub(crate) node: actor_core::NodeId,
-    pub(crate) incarnation: u64,
-    pub(crate) listen: Option<String>,
-    pub(crate) max_frame: u32,
-}
-
-impl Me {
-    fn hello(&self) -> Hello {
-        Hello {
-            node: self.node,
-            incarnation: self.incarnation,
-            listen: self.listen.clone(),
-            max_frame: self.max_frame,
-            nonce: random_bytes(),
-        }
-    }
 }
 
 /// Runs the dialer's side; the peer's hello once both proofs hold.

@@ -4,7 +4,6 @@
 
 pub(crate) mod handshake;
 mod reader;
-pub(crate) mod tls;
 mod writer;
 
 use std::net::SocketAddr;
@@ -14,7 +13,6 @@ use std::time::Duration;
 
 use backon::{BackoffBuilder, ExponentialBuilder};
 use bytes::BytesMut;
-use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 
@@ -24,9 +22,8 @@ use crate::peer::{LinkState, Peer};
 use crate::shared::Shared;
 use crate::wire::handshake::Hello;
 
-/// A byte stream a link runs on: TCP, or TLS over TCP.
-pub(crate) trait Io: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
-impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Io for T {}
+pub(crate) use crate::tls::Io;
+use crate::tls::NotTls;
 
 /// Numbers links, so that a task of an old link cannot touch a new one.
 static NEXT_LINK: AtomicU64 = AtomicU64::new(1);
@@ -97,7 +94,16 @@ pub(crate) async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
 async fn accept_one(shared: Arc<Shared>, tcp: TcpStream, remote: SocketAddr) {
     let handshake = async {
         let io: Box<dyn Io> = match &shared.tls {
-            Some(tls) => tls.accept(tcp).await?,
+            Some(tls) => match tls.accept(tcp).await {
+                Ok(io) => io,
+                Err(NotTls::Failed(e)) => return Err(e),
+                Err(NotTls::PlainText(tcp)) => {
+                    let mut conn = handshake::framed(Box::new(tcp));
+                    let refused =
+                        HandshakeError::Tls("this node requires TLS; the peer spoke plain text".into());
+                    return Err(handshake::refuse(&mut conn, refused).await);
+                }
+            },
             None => Box::new(tcp),
         };
         let mut conn = handshake::framed(io);

@@ -13,10 +13,10 @@ use tokio::io::ReadHalf;
 use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
 
-use super::Io;
 use crate::exposed::dead_letter;
 use crate::peer::{Answer, Delivery, Inbound, Peer, ReplyRoute};
 use crate::shared::Shared;
+use crate::tls::Io;
 use crate::wire::envelope::{Failure, Header, StopHow};
 use crate::wire::{frame, WireError};
 

@@ -8,8 +8,8 @@ use bytes::BytesMut;
 use tokio::io::{AsyncWriteExt, WriteHalf};
 use tokio_util::sync::CancellationToken;
 
-use super::Io;
 use crate::peer::{LinkState, Peer};
+use crate::tls::Io;
 
 /// Writes until the link breaks or is replaced; returns why it ended.
 pub(super) async fn run(

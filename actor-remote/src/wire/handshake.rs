@@ -44,6 +44,27 @@ pub(crate) struct Hello {
     pub(crate) nonce: [u8; NONCE_LEN],
 }
 
+/// This node as it introduces itself (with a fresh nonce each time).
+#[derive(Clone, Debug)]
+pub(crate) struct Me {
+    pub(crate) node: NodeId,
+    pub(crate) incarnation: u64,
+    pub(crate) listen: Option<String>,
+    pub(crate) max_frame: u32,
+}
+
+impl Me {
+    pub(crate) fn hello(&self) -> Hello {
+        Hello {
+            node: self.node,
+            incarnation: self.incarnation,
+            listen: self.listen.clone(),
+            max_frame: self.max_frame,
+            nonce: random_bytes(),
+        }
+    }
+}
+
 /// The handshake's later frames.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum Step {

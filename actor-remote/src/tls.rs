@@ -11,8 +11,19 @@ use tokio_rustls::rustls::server::WebPkiClientVerifier;
 use tokio_rustls::rustls::{self, ClientConfig, RootCertStore, ServerConfig};
 use tokio_rustls::{TlsAcceptor, TlsConnector};
 
-use super::Io;
 use crate::error::{HandshakeError, NodeError};
+
+/// A byte stream a link runs on: TCP, or TLS over TCP.
+pub(crate) trait Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static {}
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static> Io for T {}
+
+/// Why an incoming connection did not become TLS.
+pub(crate) enum NotTls {
+    /// The peer spoke plain text: it should be told, in plain text.
+    PlainText(TcpStream),
+    /// TLS itself failed.
+    Failed(HandshakeError),
+}
 
 /// The first byte of a TLS handshake record.
 const TLS_HANDSHAKE_RECORD: u8 = 0x16;
@@ -108,22 +119,18 @@ impl Tls {
         }
     }
 
-    pub(crate) async fn accept(&self, tcp: TcpStream) -> Result<Box<dyn Io>, HandshakeError> {
+    /// Accepts TLS, or hands a plain-text peer's stream back so that the
+    /// caller can tell it why it is refused (both ends then see the reason).
+    pub(crate) async fn accept(&self, tcp: TcpStream) -> Result<Box<dyn Io>, NotTls> {
         let mut first = [0u8; 1];
-        // A peer that speaks plain text is told so in plain text, so both
-        // ends see the reason.
         match tcp.peek(&mut first).await {
-            Ok(1) if first[0] != TLS_HANDSHAKE_RECORD => {
-                let mut conn = super::handshake::framed(Box::new(tcp));
-                let refused = HandshakeError::Tls("this node requires TLS; the peer spoke plain text".into());
-                return Err(super::handshake::refuse(&mut conn, refused).await);
-            }
+            Ok(1) if first[0] != TLS_HANDSHAKE_RECORD => return Err(NotTls::PlainText(tcp)),
             Ok(_) => {}
-            Err(e) => return Err(HandshakeError::Io(e.to_string())),
+            Err(e) => return Err(NotTls::Failed(HandshakeError::Io(e.to_string()))),
         }
         match self.acceptor.accept(tcp).await {
             Ok(tls) => Ok(Box::new(tls)),
-            Err(e) => Err(HandshakeError::Tls(format!("TLS handshake failed: {e}"))),
+            Err(e) => Err(NotTls::Failed(HandshakeError::Tls(format!("TLS handshake failed: {e}")))),
         }
     }
 }
