@@ -24,7 +24,9 @@ mod generics;
 mod options;
 
 /// Implements `actor_core::Actor` with the default hooks; set the mailbox
-/// with `#[actor(mailbox = N)]` or `#[actor(mailbox = unbounded)]`.
+/// with `#[actor(mailbox = N)]` or `#[actor(mailbox = unbounded)]`, and list
+/// the remote messages it handles with `#[actor(remote(Transfer, ..))]`
+/// (which implements `RemoteActor`; actor-core's feature `serde`).
 ///
 /// Documented with examples on its re-export, `actor_core::Actor`.
 #[proc_macro_derive(Actor, attributes(actor))]
