@@ -65,7 +65,7 @@
 //! | feature | default | adds |
 //! |---|---|---|
 //! | `macros` | on | `#[derive(Actor, Message, Event)]` and `#[actor]` (actor-macros, re-exported) |
-//! | `serde` | off | `Serialize` and `Deserialize` for [`NodeId`], [`ActorId`] and [`StopReason`] (serde without its derive macros) |
+//! | `serde` | off | `Serialize` and `Deserialize` for [`NodeId`], [`ActorId`] and [`StopReason`] (serde without its derive macros); the `remote` module, and with `macros` the `remote` options of `#[derive(Message)]` and `#[derive(Actor)]` |
 #![deny(missing_docs)]
 #![doc(test(attr(deny(warnings), allow(dead_code))))]
 
@@ -145,6 +145,7 @@ pub use system::{ActorSystem, SpawnOptions, SystemBuilder, DEFAULT_STOP_TIMEOUT}
 /// |---|---|
 /// | `#[actor(mailbox = 256)]` | [`Actor::MAILBOX`] is `MailboxCapacity::Bounded(256)` (any `usize` constant works; 0 means 1, as everywhere) |
 /// | `#[actor(mailbox = unbounded)]` | [`Actor::MAILBOX`] is `MailboxCapacity::Unbounded` |
+/// | `#[actor(remote(Deposit, Balance))]` | also implements `remote::RemoteActor`, listing these remote messages (feature `serde`) |
 /// | `#[actor(crate = path)]` | the generated code names `path` instead of `::actor_core` |
 ///
 /// A generic actor gets `T: Send + 'static` for each type parameter. To
@@ -166,6 +167,58 @@ pub use system::{ActorSystem, SpawnOptions, SystemBuilder, DEFAULT_STOP_TIMEOUT}
 /// assert_eq!(Audit::<String>::MAILBOX, MailboxCapacity::Unbounded);
 /// # let _ = (Account::default().balance, Audit::<u8> { entries: vec![] }.entries);
 /// ```
+///
+/// `remote(..)` lists the remote messages (`#[message(remote = ..)]`, see
+/// [`Message`](macro@Message)) that other nodes may send the actor; the
+/// actor must handle each. `remote_handlers` visits them in the order
+/// listed. A generic actor is remote for the parameters that handle all of
+/// them. An empty list, or a message listed twice, is a compile error.
+///
+/// ```
+/// # #[cfg(feature = "serde")] fn main() {
+/// use actor_core::prelude::*;
+/// use actor_core::remote::{RemoteActor, RemoteHandlers, RemoteMessage};
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Message, Serialize, Deserialize)]
+/// #[message(remote = "bank.deposit.v1")]
+/// #[reply(u64)]
+/// struct Deposit { cents: u64 }
+///
+/// #[derive(Message, Serialize, Deserialize)]
+/// #[message(remote = "bank.balance.v1")]
+/// #[reply(u64)]
+/// struct Balance;
+///
+/// #[derive(Actor, Default)]
+/// #[actor(remote(Deposit, Balance))]
+/// struct Bank { cents: u64 }
+///
+/// impl Handler<Deposit> for Bank {
+///     async fn handle(&mut self, msg: Deposit, _ctx: &mut Context<Self>) -> u64 {
+///         self.cents += msg.cents;
+///         self.cents
+///     }
+/// }
+/// impl Handler<Balance> for Bank {
+///     async fn handle(&mut self, _msg: Balance, _ctx: &mut Context<Self>) -> u64 {
+///         self.cents
+///     }
+/// }
+///
+/// // What a transport sees: the messages it may decode for a `Bank`.
+/// struct Names(Vec<&'static str>);
+/// impl<A: Actor> RemoteHandlers<A> for Names {
+///     fn handler<M: RemoteMessage>(&mut self) where A: Handler<M> {
+///         self.0.push(M::NAME);
+///     }
+/// }
+/// let mut names = Names(Vec::new());
+/// Bank::remote_handlers(&mut names);
+/// assert_eq!(names.0, ["bank.deposit.v1", "bank.balance.v1"]);
+/// # }
+/// # #[cfg(not(feature = "serde"))] fn main() {}
+/// ```
 #[cfg(feature = "macros")]
 pub use actor_macros::Actor;
 
@@ -174,6 +227,12 @@ pub use actor_macros::Actor;
 ///
 /// Works on structs and enums, generic or not (a generic message gets
 /// `T: Send + 'static` for each type parameter).
+///
+/// | attribute | effect |
+/// |---|---|
+/// | `#[reply(T)]` | [`Message::Reply`] is `T` (default `()`) |
+/// | `#[message(remote = "bank.transfer.v1")]` | also implements `remote::RemoteMessage` with that name (feature `serde`; see [below](#remote-messages)) |
+/// | `#[actor(crate = path)]` | the generated code names `path` instead of `::actor_core` |
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), actor_core::AskError> {
@@ -226,6 +285,41 @@ pub use actor_macros::Actor;
 /// # system.shutdown().await;
 /// # Ok(()) }
 /// ```
+///
+/// # Remote messages
+///
+/// `#[message(remote = "name")]` gives the message its name on the wire,
+/// which a transport uses instead of the Rust path: keep it when the type
+/// is renamed or moved, change it (`bank.transfer.v2`) when the shape
+/// changes incompatibly. The name is a string literal of ASCII letters,
+/// digits, `.`, `_` and `-`, checked at compile time. The message and its
+/// reply must implement serde's `Serialize` and `Deserialize`; a generic
+/// message is remote for the parameters that make both serializable.
+///
+/// ```
+/// # #[cfg(feature = "serde")] fn main() {
+/// use actor_core::prelude::*;
+/// use actor_core::remote::RemoteMessage;
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Message, Serialize, Deserialize)]
+/// #[message(remote = "bank.transfer.v1")]
+/// #[reply(Result<u64, String>)]
+/// struct Transfer { from: u32, to: u32, cents: u64 }
+///
+/// #[derive(Message, Serialize, Deserialize)]
+/// #[message(remote = "demo.echo.v1")]
+/// #[reply(T)]
+/// struct Echo<T>(T);
+///
+/// assert_eq!(Transfer::NAME, "bank.transfer.v1");
+/// assert_eq!(<Echo<String> as RemoteMessage>::NAME, "demo.echo.v1");
+/// # }
+/// # #[cfg(not(feature = "serde"))] fn main() {}
+/// ```
+///
+/// Without the `serde` feature, `remote` is a compile error that says to
+/// enable it.
 #[cfg(feature = "macros")]
 pub use actor_macros::Message;
 

@@ -20,3 +20,59 @@ impl<T: Clone> EventClone for T {}
 
 /// Referenced by `#[derive(Event)]` as `const _: fn() = assert_event_clone::<T>;`.
 pub fn assert_event_clone<T: EventClone + ?Sized>() {}
+
+/// `#[message(remote = "..")]` and `#[actor(remote(..))]` implement these,
+/// and bound a generic type's impl on its serde traits.
+#[cfg(feature = "serde")]
+pub use crate::remote::{RemoteActor, RemoteHandlers, RemoteMessage};
+#[cfg(feature = "serde")]
+pub use serde::{de::DeserializeOwned, Serialize};
+
+/// Without the `serde` feature, stand-ins for the traits above, so that
+/// `remote` in a derive fails with one error that names the feature (instead
+/// of "cannot find trait `RemoteMessage` in `__private`"): the remote traits
+/// have the supertrait [`SerdeFeature`], which nothing implements.
+#[cfg(not(feature = "serde"))]
+mod remote_without_serde {
+    use crate::{Actor, Handler, Message};
+
+    /// Unimplementable; its diagnostic is the error a user sees.
+    #[diagnostic::on_unimplemented(
+        message = "`remote` in `#[derive(Message)]` or `#[derive(Actor)]` needs actor-core's `serde` feature",
+        label = "`{Self}` is declared remote here",
+        note = "enable the feature: `actor-core = {{ version = \"0.1\", features = [\"serde\"] }}` in Cargo.toml"
+    )]
+    pub trait SerdeFeature {}
+
+    /// Stand-in for `remote::RemoteMessage`.
+    pub trait RemoteMessage: Message + SerdeFeature {
+        /// As `remote::RemoteMessage::NAME`.
+        const NAME: &'static str;
+    }
+
+    /// Stand-in for `remote::RemoteActor`.
+    pub trait RemoteActor: Actor + SerdeFeature {
+        /// As `remote::RemoteActor::remote_handlers`.
+        fn remote_handlers<H: RemoteHandlers<Self>>(handlers: &mut H);
+    }
+
+    /// Stand-in for serde's trait, which a generic remote message's impl
+    /// names in its bounds.
+    pub trait Serialize {}
+
+    /// Stand-in for serde's trait, which a generic remote message's impl
+    /// names in its bounds.
+    pub trait DeserializeOwned {}
+
+    /// Stand-in for `remote::RemoteHandlers`.
+    pub trait RemoteHandlers<A: Actor> {
+        /// As `remote::RemoteHandlers::handler`.
+        fn handler<M: RemoteMessage>(&mut self)
+        where
+            A: Handler<M>;
+    }
+}
+#[cfg(not(feature = "serde"))]
+pub use remote_without_serde::{
+    DeserializeOwned, RemoteActor, RemoteHandlers, RemoteMessage, SerdeFeature, Serialize,
+};

@@ -42,7 +42,34 @@
 //!
 //! With the macros (feature `macros`), `#[derive(Message)]` takes
 //! `#[message(remote = "bank.transfer.v1")]` and `#[derive(Actor)]` takes
-//! `#[actor(remote(Transfer))]`.
+//! `#[actor(remote(Transfer))]`; they write the same impls as above, and
+//! check the name's characters at compile time (documented on the derives,
+//! `actor_core::Message` and `actor_core::Actor`):
+//!
+//! ```
+//! # #[cfg(feature = "macros")] fn main() {
+//! use actor_core::prelude::*;
+//! use actor_core::remote::RemoteMessage;
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(Message, Serialize, Deserialize)]
+//! #[message(remote = "bank.transfer.v1")]
+//! #[reply(Result<u64, String>)]
+//! struct Transfer { from: u32, to: u32, cents: u64 }
+//!
+//! #[derive(Actor)]
+//! #[actor(remote(Transfer))]
+//! struct Bank;
+//! impl Handler<Transfer> for Bank {
+//!     async fn handle(&mut self, t: Transfer, _: &mut Context<Self>) -> Result<u64, String> {
+//!         Ok(t.cents)
+//!     }
+//! }
+//!
+//! assert_eq!(Transfer::NAME, "bank.transfer.v1");
+//! # }
+//! # #[cfg(not(feature = "macros"))] fn main() {}
+//! ```
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use proc_macro2::{Group, TokenStream, TokenTree};
+use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use quote::{quote, ToTokens};
 use syn::punctuated::Punctuated;
 use syn::{
@@ -62,6 +62,22 @@ pub(crate) fn replace_self(tokens: TokenStream, self_ty: &TokenStream) -> TokenS
         }
     }
     out
+}
+
+/// `tokens` with every span set to `span`, so that an error about them
+/// points there (e.g. an impl's self type, at the attribute that asked for
+/// the impl). Only for tokens written by the user: they keep their hygiene.
+pub(crate) fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tree| {
+            if let TokenTree::Group(group) = &tree {
+                tree = TokenTree::Group(Group::new(group.delimiter(), respan(group.stream(), span)));
+            }
+            tree.set_span(span);
+            tree
+        })
+        .collect()
 }
 
 /// `Self`-substituted copy of a type.

@@ -24,7 +24,9 @@ mod generics;
 mod options;
 
 /// Implements `actor_core::Actor` with the default hooks; set the mailbox
-/// with `#[actor(mailbox = N)]` or `#[actor(mailbox = unbounded)]`.
+/// with `#[actor(mailbox = N)]` or `#[actor(mailbox = unbounded)]`, and list
+/// the remote messages it handles with `#[actor(remote(Transfer, ..))]`
+/// (which implements `RemoteActor`; actor-core's feature `serde`).
 ///
 /// Documented with examples on its re-export, `actor_core::Actor`.
 #[proc_macro_derive(Actor, attributes(actor))]
@@ -34,10 +36,11 @@ pub fn derive_actor(input: TokenStream) -> TokenStream {
 }
 
 /// Implements `actor_core::Message` with the reply type from `#[reply(T)]`
-/// (default `()`).
+/// (default `()`); `#[message(remote = "bank.transfer.v1")]` also
+/// implements `RemoteMessage` with that name (actor-core's feature `serde`).
 ///
 /// Documented with examples on its re-export, `actor_core::Message`.
-#[proc_macro_derive(Message, attributes(reply, actor))]
+#[proc_macro_derive(Message, attributes(reply, message, actor))]
 pub fn derive_message(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     derive_message::derive(&input).into()

@@ -1,10 +1,12 @@
-//! `#[actor(...)]` options shared by the macros: the `crate = path` override
-//! and the actor's `mailbox`.
+//! `#[actor(...)]` options shared by the macros: the `crate = path` override,
+//! the actor's `mailbox` and the actor's `remote(..)` messages.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::meta::ParseNestedMeta;
-use syn::{Attribute, Expr, LitStr, Path};
+use syn::punctuated::Punctuated;
+use syn::token::Paren;
+use syn::{Attribute, Expr, LitStr, Path, Token, Type};
 
 use crate::errors::Errors;
 
@@ -43,11 +45,23 @@ pub(crate) struct MailboxOption {
     pub(crate) value: Expr,
 }
 
+/// The parsed `remote(..)` list, checked by `#[derive(Actor)]`'s validate
+/// stage.
+pub(crate) struct RemoteList {
+    /// The `remote` key, for error spans.
+    pub(crate) key: Path,
+    /// The parentheses, so an error can cover `remote()` whole.
+    pub(crate) paren: Paren,
+    /// The message types, as written.
+    pub(crate) messages: Punctuated<Type, Token![,]>,
+}
+
 /// Options of `#[actor(...)]` on a type or an impl block.
 #[derive(Default)]
 pub(crate) struct ActorOptions {
     pub(crate) krate: CratePath,
     pub(crate) mailbox: Option<MailboxOption>,
+    pub(crate) remote: Option<RemoteList>,
 }
 
 /// Which macro reads the options: each accepts a different set of keys, and
@@ -72,7 +86,9 @@ impl Site {
 
     fn expected(self) -> &'static str {
         match self {
-            Site::DeriveActor => "`mailbox = N`, `mailbox = unbounded` or `crate = path`",
+            Site::DeriveActor => {
+                "`mailbox = N`, `mailbox = unbounded`, `remote(Message, ..)` or `crate = path`"
+            }
             _ => "`crate = path`",
         }
     }
@@ -109,6 +125,8 @@ pub(crate) fn parse_key(
              `#[derive(Actor)] #[actor(mailbox = 64)] struct MyActor {{ .. }}`",
             site.name()
         )))
+    } else if meta.path.is_ident("remote") {
+        parse_remote(options, meta, site)
     } else {
         let key = meta.path.get_ident().map(|ident| ident.to_string()).unwrap_or_else(|| "..".into());
         Err(meta.error(format_args!(
@@ -117,4 +135,35 @@ pub(crate) fn parse_key(
             site.expected()
         )))
     }
+}
+
+/// Parses `remote(Transfer, Balance)`; only `#[derive(Actor)]` takes it.
+fn parse_remote(options: &mut ActorOptions, meta: &ParseNestedMeta<'_>, site: Site) -> syn::Result<()> {
+    match site {
+        Site::DeriveActor => {}
+        Site::DeriveMessage => {
+            return Err(meta.error(
+                "a message is made remote with its own attribute, `#[message(remote = \"bank.transfer.v1\")]`; \
+                 `#[actor(remote(..))]` goes on the actor type and lists the remote messages it handles",
+            ))
+        }
+        Site::DeriveEvent | Site::ActorImpl => {
+            return Err(meta.error(format_args!(
+                "`remote` is not an option of {}; it lists the remote messages an actor handles, so put it \
+                 on the actor type: `#[derive(Actor)] #[actor(remote(Transfer, Balance))] struct MyActor {{ .. }}`",
+                site.name()
+            )))
+        }
+    }
+    if options.remote.is_some() {
+        return Err(meta.error("duplicate `remote` key; list every remote message in one `remote(..)`"));
+    }
+    if !meta.input.peek(Paren) {
+        return Err(meta.error("write the remote messages as a list: `remote(Transfer, Balance)`"));
+    }
+    let content;
+    let paren = syn::parenthesized!(content in meta.input);
+    let messages = Punctuated::parse_terminated(&content)?;
+    options.remote = Some(RemoteList { key: meta.path.clone(), paren, messages });
+    Ok(())
 }

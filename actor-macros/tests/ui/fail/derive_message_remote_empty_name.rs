@@ -1,0 +1,12 @@
+use actor_core::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Message, Serialize, Deserialize)]
+#[message(remote = "")]
+struct Transfer {
+    cents: u64,
+}
+
+fn main() {
+    let _ = Transfer { cents: 1 }.cents;
+}
