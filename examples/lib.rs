@@ -10,6 +10,10 @@
 #[doc = include_str!("../README.md")]
 pub mod readme {}
 
+/// docs/remote.md: remote actors, compiled so its examples run.
+#[doc = include_str!("../docs/remote.md")]
+pub mod remote_guide {}
+
 /// Prints the runtime's traces to stdout, filtered by `RUST_LOG`: `error`
 /// if it is unset, so a plain run shows only the runtime's reports of
 /// panics; `RUST_LOG=info` adds the supervisors' restarts, and
