@@ -43,11 +43,23 @@ use crate::wire::handshake::Me;
 pub struct Node<C: Codec = Postcard> {
     shared: Arc<Shared>,
     codec: C,
+    /// Closes the node when the last handle goes.
+    _closer: Arc<CloseOnDrop>,
 }
 
 impl<C: Codec> Clone for Node<C> {
     fn clone(&self) -> Self {
-        Node { shared: self.shared.clone(), codec: self.codec.clone() }
+        Node { shared: self.shared.clone(), codec: self.codec.clone(), _closer: self._closer.clone() }
+    }
+}
+
+/// Held by the user's handles only (the node's tasks hold `Shared`): when
+/// the last handle is dropped without [`Node::shutdown`], the node closes.
+struct CloseOnDrop(Arc<Shared>);
+
+impl Drop for CloseOnDrop {
+    fn drop(&mut self) {
+        self.0.close();
     }
 }
 
@@ -224,7 +236,7 @@ impl<C: Codec> NodeBuilder<C> {
             shared.tasks.spawn(async move { link::keep_dialing(shared2, seed).await });
         }
         tracing::info!(node = %shared.me.node, incarnation = shared.me.incarnation, listen = ?local, "node started");
-        Ok(Node { shared, codec: self.codec })
+        Ok(Node { _closer: Arc::new(CloseOnDrop(shared.clone())), shared, codec: self.codec })
     }
 }
 
@@ -426,14 +438,12 @@ impl<C: Codec> Node<C> {
     /// Closes every link and stops listening; exposed names go. Remote
     /// handles held by local actors report their actors stopped with
     /// `NodeDown`.
+    ///
+    /// Dropping the last handle of a node closes it the same way, without
+    /// waiting for its tasks to end. A node holds its actor system: shut
+    /// the node down before (or with) the system.
     pub async fn shutdown(&self) {
-        self.shared.shutdown.cancel();
-        self.shared.exposed.clear();
-        let peers: Vec<_> = self.shared.peers.read().values().cloned().collect();
-        for peer in peers {
-            self.shared.peer_gone(&peer);
-        }
-        self.shared.tasks.close();
+        self.shared.close();
         self.shared.tasks.wait().await;
     }
 }

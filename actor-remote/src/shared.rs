@@ -51,6 +51,19 @@ impl Shared {
         self.system.events().publish(PeerDown { node: peer.node, incarnation: peer.incarnation, unsent });
     }
 
+    /// Ends the node at once: its tasks are told to stop, exposed names
+    /// go, and every peer is given up (waiting senders get `Closed`,
+    /// pending asks `Unreachable`, remote handles `NodeDown`).
+    pub(crate) fn close(&self) {
+        self.shutdown.cancel();
+        self.exposed.clear();
+        let peers: Vec<_> = self.peers.read().values().cloned().collect();
+        for peer in peers {
+            self.peer_gone(&peer);
+        }
+        self.tasks.close();
+    }
+
     pub(crate) fn peer(&self, node: NodeId) -> Option<Arc<Peer>> {
         self.peers.read().get(&node).cloned()
     }

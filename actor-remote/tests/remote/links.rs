@@ -155,3 +155,20 @@ async fn a_peer_unreachable_past_down_after_is_down_and_watchers_are_told() {
     sys_a.shutdown().await;
     sys_b.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_the_last_node_handle_closes_it() {
+    let pair = pair().await;
+    let Pair { a, b, sys_a, sys_b, remote, .. } = pair;
+    let mut gone = sys_a.events().subscribe::<PeerDown>();
+    let mut disconnected = sys_a.events().subscribe::<PeerDisconnected>();
+    drop(b); // without shutdown: its links close
+    let fact = next(&mut disconnected).await;
+    assert!(fact.reason.contains("closed"), "{}", fact.reason);
+    drop(a); // a's own peers are given up at once
+    let down = next(&mut gone).await;
+    assert_eq!(down.node, sys_b.node_id());
+    assert_eq!(remote.wait_for_stop().await, StopReason::NodeDown);
+    sys_a.shutdown().await;
+    sys_b.shutdown().await;
+}
