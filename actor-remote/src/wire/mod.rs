@@ -80,6 +80,16 @@ pub mod fuzzing {
         out.to_vec()
     }
 
+    /// A complete ask frame (length prefix included).
+    pub fn ask_frame(target: u64, corr: u64, name: &str, payload: &[u8]) -> Vec<u8> {
+        let mut out = bytes::BytesMut::new();
+        let start = super::frame::begin(&mut out);
+        super::envelope::Header::Ask { target, corr, name }.encode(&mut out);
+        out.extend_from_slice(payload);
+        let _ = super::frame::finish(&mut out, start, usize::MAX);
+        out.to_vec()
+    }
+
     /// Splits a byte stream into frames with the transport's frame codec
     /// and `limit`; the number of complete frames, or the first error.
     pub fn decode_frames(stream: &[u8], limit: usize) -> Result<usize, WireError> {

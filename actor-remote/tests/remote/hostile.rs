@@ -262,3 +262,21 @@ async fn a_peer_that_stops_reading_bounds_the_senders_memory() {
     assert!(fact.reason.contains("stopped reading"), "{}", fact.reason);
     pair.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ask_of_an_unknown_name_is_answered_with_a_failure_naming_it() {
+    let (pair, proxy) = proxied(|a| a, |b| b).await;
+    let mut dead = pair.sys_b.events().subscribe::<DeadLetter>();
+    let name = "no.such.question.v1";
+    proxy.inject(&actor_remote::__fuzzing::ask_frame(pair.ledger.id().sequence(), 9_999_999, name, b""));
+    next(&mut dead).await;
+    // The answer went back on the link (to a correlation id the asking
+    // node does not know, which it drops): it names the message.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !String::from_utf8_lossy(&proxy.answered.lock()).contains(name) {
+        assert!(tokio::time::Instant::now() < deadline, "no failure came back");
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    assert_eq!(pair.remote.ask(Double(2)).await.unwrap(), 4, "the link is still up");
+    pair.shutdown().await;
+}

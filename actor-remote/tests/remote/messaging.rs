@@ -108,3 +108,27 @@ async fn stop_and_kill_reach_the_remote_actor() {
     assert_eq!(other.wait_for_stop().await, StopReason::Killed);
     pair.shutdown().await;
 }
+
+/// The same wire name as `Double`, with another reply type: two nodes that
+/// disagree about a message.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct SkewedDouble(u64);
+impl Message for SkewedDouble {
+    type Reply = String;
+}
+impl actor_core::remote::RemoteMessage for SkewedDouble {
+    const NAME: &'static str = "test.double.v1";
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_that_fails_to_decode_is_a_codec_error() {
+    let pair = pair().await;
+    let skewed: Recipient<SkewedDouble> = pair.a.lookup_recipient("ledger").await.unwrap();
+    match skewed.ask(SkewedDouble(42)).await {
+        Err(AskError::Codec(text)) => {
+            assert!(text.contains("the reply to test.double.v1 failed to decode"), "{text}")
+        }
+        other => panic!("expected a codec error, got {other:?}"),
+    }
+    pair.shutdown().await;
+}

@@ -17,6 +17,8 @@ pub(crate) struct Proxy {
     pub(crate) addr: SocketAddr,
     /// Everything clients sent, in order.
     pub(crate) recorded: Arc<Mutex<Vec<u8>>>,
+    /// Everything the server sent back, in order.
+    pub(crate) answered: Arc<Mutex<Vec<u8>>>,
     inject: mpsc::UnboundedSender<Vec<u8>>,
     stall: watch::Sender<bool>,
     cut: watch::Sender<u64>,
@@ -28,6 +30,8 @@ impl Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let recorded = Arc::new(Mutex::new(Vec::new()));
+        let answered = Arc::new(Mutex::new(Vec::new()));
+        let answer = answered.clone();
         let (inject, injected) = mpsc::unbounded_channel::<Vec<u8>>();
         let injected: Injected = Arc::new(tokio::sync::Mutex::new(injected));
         let (stall, stalled) = watch::channel(false);
@@ -39,7 +43,13 @@ impl Proxy {
                 let Ok(server) = TcpStream::connect(target).await else { return };
                 let generation = *cuts.borrow();
                 let mut cut_here = cuts.clone();
-                let forward = forward(client, server, record.clone(), injected.clone(), stalled.clone());
+                let forward = forward(
+                    client,
+                    server,
+                    [record.clone(), answer.clone()],
+                    injected.clone(),
+                    stalled.clone(),
+                );
                 tokio::spawn(async move {
                     tokio::select! {
                         () = forward => {}
@@ -48,7 +58,7 @@ impl Proxy {
                 });
             }
         });
-        Proxy { addr, recorded, inject, stall, cut }
+        Proxy { addr, recorded, answered, inject, stall, cut }
     }
 
     /// Writes `bytes` to the server as if the client had sent them.
@@ -78,7 +88,7 @@ impl Proxy {
 async fn forward(
     client: TcpStream,
     server: TcpStream,
-    record: Arc<Mutex<Vec<u8>>>,
+    [record, answer]: [Arc<Mutex<Vec<u8>>>; 2],
     injected: Injected,
     mut stalled: watch::Receiver<bool>,
 ) {
@@ -114,6 +124,7 @@ async fn forward(
             match server_r.read(&mut buf).await {
                 Ok(0) | Err(_) => return,
                 Ok(n) => {
+                    answer.lock().extend_from_slice(&buf[..n]);
                     if client_w.write_all(&buf[..n]).await.is_err() {
                         return;
                     }
