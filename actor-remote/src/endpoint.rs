@@ -6,7 +6,6 @@
 #![allow(clippy::result_large_err)]
 
 use std::any::{Any, TypeId};
-use std::collections::HashMap;
 use std::pin::pin;
 use std::sync::Arc;
 
@@ -21,10 +20,11 @@ use crate::wire::envelope::{Failure, Header, StopHow};
 /// Encodes one message type and appends it to a peer's buffer.
 type Encode = Arc<dyn Fn(&Peer, u64, AnyMessage) -> Result<(), SendError<AnyMessage>> + Send + Sync>;
 
-/// The encoders of the messages one remote actor handles, by type.
+/// The encoders of the messages one remote actor handles, by type (a
+/// short list, searched in order: faster than hashing for a handful).
 #[derive(Clone, Default)]
 pub(crate) struct Encoders {
-    by_type: HashMap<TypeId, (&'static str, Encode)>,
+    by_type: Vec<(TypeId, &'static str, Encode)>,
 }
 
 impl Encoders {
@@ -50,12 +50,13 @@ impl Encoders {
         let codec = codec.clone();
         let encode: Encode =
             Arc::new(move |peer, target, message| encode::<M, C>(&codec, peer, target, message));
-        self.by_type.insert(TypeId::of::<M>(), (M::NAME, encode));
+        self.by_type.retain(|(id, _, _)| *id != TypeId::of::<M>());
+        self.by_type.push((TypeId::of::<M>(), M::NAME, encode));
     }
 
     /// The wire names, for checking against what the remote actor handles.
     pub(crate) fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.by_type.values().map(|(name, _)| *name)
+        self.by_type.iter().map(|(_, name, _)| *name)
     }
 }
 
@@ -180,7 +181,8 @@ impl RemoteEndpoint {
     }
 
     fn encoder(&self, message: &AnyMessage) -> Option<&Encode> {
-        self.encoders.by_type.get(&message.message_id()).map(|(_, encode)| encode)
+        let id = message.message_id();
+        self.encoders.by_type.iter().find(|(t, _, _)| *t == id).map(|(_, _, encode)| encode)
     }
 
     fn unsupported(&self, message: AnyMessage) -> SendError<AnyMessage> {

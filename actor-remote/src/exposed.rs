@@ -4,18 +4,19 @@
 
 use std::any::Any;
 use std::collections::HashMap;
+use std::marker::PhantomData;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use actor_core::dev::{AnyMessage, AnyReply, Endpoint};
+use actor_core::dev::{AnyMessage, AnyReply, BoxFuture, Endpoint};
 use actor_core::events::DeadLetter;
 use actor_core::remote::{RemoteActor, RemoteHandlers, RemoteMessage};
-use actor_core::{ActorId, ActorRef, ActorSystem, AskError, Handler, SendError};
-use bytes::Bytes;
+use actor_core::{Actor, ActorId, ActorRef, ActorSystem, AskError, Handler, SendError};
 use parking_lot::RwLock;
 
 use crate::codec::Codec;
 use crate::error::ExposeError;
-use crate::peer::{Deliver, ReplyRoute};
+use crate::peer::{Deliver, ReplyRoute, Undelivered};
 use crate::wire::envelope::{Failure, Header};
 
 /// One exposed actor.
@@ -25,7 +26,7 @@ pub(crate) struct Exposure {
     pub(crate) actor_type: &'static str,
     pub(crate) endpoint: Arc<dyn Endpoint>,
     /// Decoders by wire name.
-    pub(crate) handlers: HashMap<&'static str, (Deliver, &'static str)>,
+    pub(crate) handlers: HashMap<&'static str, Arc<dyn Deliver>>,
     /// The `ActorRef<A>`, for a lookup on this node itself.
     pub(crate) actor_ref: Box<dyn Any + Send + Sync>,
 }
@@ -64,6 +65,9 @@ impl Exposure {
 pub(crate) struct Exposed {
     by_name: RwLock<HashMap<String, Arc<Exposure>>>,
     by_target: RwLock<HashMap<u64, Arc<Exposure>>>,
+    /// Bumped by every change, so a reader's cache of lookups knows when
+    /// it is stale.
+    generation: AtomicU64,
 }
 
 impl Exposed {
@@ -75,6 +79,7 @@ impl Exposed {
         let exposure = Arc::new(exposure);
         by_name.insert(exposure.name.clone(), exposure.clone());
         self.by_target.write().insert(exposure.id.sequence(), exposure.clone());
+        self.generation.fetch_add(1, Ordering::Release);
         Ok(exposure)
     }
 
@@ -89,6 +94,7 @@ impl Exposed {
                 if !by_name.values().any(|e| e.id.sequence() == target) {
                     self.by_target.write().remove(&target);
                 }
+                self.generation.fetch_add(1, Ordering::Release);
                 true
             }
             _ => false,
@@ -113,6 +119,12 @@ impl Exposed {
     pub(crate) fn clear(&self) {
         self.by_name.write().clear();
         self.by_target.write().clear();
+        self.generation.fetch_add(1, Ordering::Release);
+    }
+
+    /// Changes with every insert and removal.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 }
 
@@ -121,7 +133,7 @@ struct Decoders<A: RemoteActor, C> {
     system: ActorSystem,
     actor: ActorRef<A>,
     codec: C,
-    handlers: HashMap<&'static str, (Deliver, &'static str)>,
+    handlers: HashMap<&'static str, Arc<dyn Deliver>>,
 }
 
 impl<A: RemoteActor, C: Codec> RemoteHandlers<A> for Decoders<A, C> {
@@ -129,58 +141,125 @@ impl<A: RemoteActor, C: Codec> RemoteHandlers<A> for Decoders<A, C> {
     where
         A: Handler<M>,
     {
-        let actor = self.actor.clone();
-        let codec = self.codec.clone();
-        let system = self.system.clone();
-        let deliver: Deliver = Arc::new(move |payload, route| {
-            let actor = actor.clone();
-            let codec = codec.clone();
-            let system = system.clone();
-            Box::pin(async move { deliver::<A, M, C>(&system, &actor, &codec, payload, route).await })
-        });
-        self.handlers.insert(M::NAME, (deliver, std::any::type_name::<M>()));
+        let typed = Typed::<A, M, C> {
+            system: self.system.clone(),
+            endpoint: self.actor.endpoint(),
+            actor: self.actor.clone(),
+            codec: self.codec.clone(),
+            message: PhantomData,
+        };
+        self.handlers.insert(M::NAME, Arc::new(typed));
     }
 }
 
-/// Decodes an `M` and queues it in `actor`'s mailbox, waiting for room;
-/// for an ask, a task then waits for the reply and sends it back.
-async fn deliver<A: Handler<M>, M: RemoteMessage, C: Codec>(
-    system: &ActorSystem,
-    actor: &ActorRef<A>,
-    codec: &C,
-    payload: Bytes,
-    route: Option<ReplyRoute>,
-) {
-    let msg: M = match codec.decode(&payload) {
-        Ok(msg) => msg,
-        Err(e) => {
-            tracing::warn!(message = M::NAME, error = %e, "a remote message failed to decode; dropped");
-            dead_letter(system, actor.id(), std::any::type_name::<M>());
-            if let Some(route) = route {
-                route.fail(Failure::Codec(format!("{} failed to decode: {e}", M::NAME)));
-            }
-            return;
-        }
-    };
-    let Some(route) = route else {
-        // A refused tell became a dead letter in the actor's cell.
-        let _ = actor.tell(msg).await;
-        return;
-    };
-    let (reply, answer) = AnyReply::channel::<M::Reply>();
-    let endpoint = actor.endpoint();
-    match endpoint.send(AnyMessage::for_actor::<A, M>(msg, Some(reply))).await {
-        Ok(()) => {
-            let codec = codec.clone();
-            tokio::spawn(async move {
-                match answer.await {
-                    Ok(value) => route.reply(&codec, &value),
-                    Err(error) => route.fail(failure_of(error)),
+/// Delivers `M`s to an `A`.
+struct Typed<A: Actor, M, C> {
+    system: ActorSystem,
+    actor: ActorRef<A>,
+    endpoint: Arc<dyn Endpoint>,
+    codec: C,
+    message: PhantomData<fn(M)>,
+}
+
+/// A tell that waits for mailbox room.
+struct TellLater<M>(M);
+
+/// An ask that waits for mailbox room: the erased message carries its
+/// reply slot.
+struct AskLater {
+    message: AnyMessage,
+    route: ReplyRoute,
+}
+
+impl<A: Handler<M>, M: RemoteMessage, C: Codec> Typed<A, M, C> {
+    /// The reply slot of an ask from the peer: when the actor answers (on
+    /// its own task), the reply is encoded straight into the peer's buffer.
+    fn reply_slot(&self, route: ReplyRoute) -> AnyReply {
+        let codec = self.codec.clone();
+        AnyReply::from_fn(move |outcome: Result<M::Reply, AskError>| match outcome {
+            Ok(value) => route.reply(&codec, &value),
+            Err(error) => route.fail(failure_of(error)),
+        })
+    }
+}
+
+impl<A: Handler<M>, M: RemoteMessage, C: Codec> Deliver for Typed<A, M, C> {
+    fn try_deliver(&self, payload: &[u8], route: Option<ReplyRoute>) -> Result<(), Undelivered> {
+        let msg: M = match self.codec.decode(payload) {
+            Ok(msg) => msg,
+            Err(e) => {
+                tracing::warn!(message = M::NAME, error = %e, "a remote message failed to decode; dropped");
+                dead_letter(&self.system, self.actor.id(), std::any::type_name::<M>());
+                if let Some(route) = route {
+                    route.fail(Failure::Codec(format!("{} failed to decode: {e}", M::NAME)));
                 }
-            });
+                return Ok(());
+            }
+        };
+        match route {
+            // A refused tell became a dead letter in the actor's cell.
+            None => match self.actor.try_tell(msg) {
+                Err(SendError::Full(msg)) => Err(Undelivered(Box::new(TellLater(msg)))),
+                _ => Ok(()),
+            },
+            Some(route) => {
+                let message = AnyMessage::for_actor::<A, M>(msg, Some(self.reply_slot(route.clone())));
+                match self.endpoint.try_send(message) {
+                    Ok(()) => Ok(()),
+                    Err(SendError::Full(message)) => Err(Undelivered(Box::new(AskLater { message, route }))),
+                    Err(refused) => {
+                        refused_ask(&*self.endpoint, refused, &route);
+                        Ok(())
+                    }
+                }
+            }
         }
-        Err(SendError::Closed(_)) => route.fail(Failure::Stopped(endpoint.stop_reason())),
-        Err(_) => route.fail(Failure::UnknownMessage(M::NAME.to_owned())),
+    }
+
+    fn deliver(&self, undelivered: Undelivered) -> BoxFuture<'static, ()> {
+        let undelivered = match undelivered.0.downcast::<TellLater<M>>() {
+            Ok(tell) => {
+                let actor = self.actor.clone();
+                return Box::pin(async move {
+                    let _ = actor.tell(tell.0).await;
+                });
+            }
+            Err(other) => other,
+        };
+        let Ok(ask) = undelivered.downcast::<AskLater>() else {
+            unreachable!("undelivered messages are made by try_deliver of the same type")
+        };
+        let endpoint = self.endpoint.clone();
+        Box::pin(async move {
+            let AskLater { message, route } = *ask;
+            if let Err(refused) = endpoint.send(message).await {
+                refused_ask(&*endpoint, refused, &route);
+            }
+        })
+    }
+
+    fn message_type(&self) -> &'static str {
+        std::any::type_name::<M>()
+    }
+}
+
+/// An ask the mailbox refused: its reply slot answers the asker when the
+/// refused message is dropped; say why first.
+fn refused_ask(endpoint: &dyn Endpoint, refused: SendError<AnyMessage>, route: &ReplyRoute) {
+    let failure = match &refused {
+        SendError::Closed(_) => Failure::Stopped(endpoint.stop_reason()),
+        _ => Failure::UnknownMessage(refused_name(&refused)),
+    };
+    route.clone().fail(failure);
+    // Dropping the message drops its reply slot, whose answer (`Stopped(None)`)
+    // then finds no pending ask on the other side: the failure above came first.
+    drop(refused);
+}
+
+fn refused_name(refused: &SendError<AnyMessage>) -> String {
+    match refused {
+        SendError::Full(m) | SendError::Closed(m) | SendError::Unsupported(m) => m.message_type().to_owned(),
+        _ => String::new(),
     }
 }
 

@@ -3,6 +3,7 @@
 //! holds across a reconnect), asks waiting for replies, send credits per
 //! remote actor, and watchers to tell when it is down.
 
+use std::any::Any;
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -75,31 +76,49 @@ pub(crate) struct Peer {
     pub(crate) inbound: Mutex<HashMap<u64, Arc<Mutex<Inbound>>>>,
 }
 
-/// Hands a decoded message to its local actor; resolves once it is queued
-/// in the actor's mailbox (an ask's reply goes back through the route).
-pub(crate) type Deliver = Arc<dyn Fn(Bytes, Option<ReplyRoute>) -> BoxFuture<'static, ()> + Send + Sync>;
+/// Hands messages from the network to one local actor, for one message
+/// type: decodes them and queues them in the actor's mailbox.
+pub(crate) trait Deliver: Send + Sync {
+    /// Decodes `payload` and queues it now if the mailbox has room (an
+    /// ask's reply goes back through `route` when the actor answers).
+    /// A message that decoded but found the mailbox full comes back.
+    fn try_deliver(&self, payload: &[u8], route: Option<ReplyRoute>) -> Result<(), Undelivered>;
+
+    /// Queues what [`try_deliver`](Self::try_deliver) gave back, waiting
+    /// for room.
+    fn deliver(&self, undelivered: Undelivered) -> BoxFuture<'static, ()>;
+
+    /// The message's Rust type, for dead letters.
+    fn message_type(&self) -> &'static str;
+}
+
+/// A decoded message that waits for room in its actor's mailbox.
+pub(crate) struct Undelivered(pub(crate) Box<dyn Any + Send>);
 
 /// Where the reply to an ask from the peer goes.
+#[derive(Clone)]
 pub(crate) struct ReplyRoute {
     pub(crate) peer: Arc<Peer>,
     pub(crate) corr: u64,
 }
 
 /// One message from the peer on its way to a local actor.
-pub(crate) struct Delivery {
-    pub(crate) deliver: Deliver,
-    pub(crate) payload: Bytes,
-    pub(crate) corr: Option<u64>,
+pub(crate) enum Queued {
+    /// As it came off the wire.
+    Raw { deliver: Arc<dyn Deliver>, payload: Bytes, corr: Option<u64> },
+    /// Decoded; the mailbox was full.
+    Decoded { deliver: Arc<dyn Deliver>, undelivered: Undelivered },
 }
 
 /// The messages from the peer for one local actor, in order, and whether a
 /// task is draining them.
 #[derive(Default)]
 pub(crate) struct Inbound {
-    pub(crate) queue: VecDeque<Delivery>,
+    pub(crate) queue: VecDeque<Queued>,
     pub(crate) draining: bool,
 }
 
+/// What waits to be written to the peer.
 struct Outbound {
     buf: BytesMut,
     /// Frames in `buf`, for the count of what is dropped when the peer is gone.
@@ -234,6 +253,9 @@ impl Peer {
             Err(AppendError::Gone)
         } else {
             let corr = self.next_corr.fetch_add(1, Ordering::Relaxed);
+            // The writer is woken for the first frame only: while it writes,
+            // later frames pile up behind and go with its next write.
+            let was_empty = out.buf.is_empty();
             let start = frame::begin(&mut out.buf);
             match write(&mut out.buf, corr) {
                 Err(e) => {
@@ -248,7 +270,9 @@ impl Peer {
                             self.register(corr, pending);
                         }
                         drop(out);
-                        self.wake_writer.notify_one();
+                        if was_empty {
+                            self.wake_writer.notify_one();
+                        }
                         return Ok(());
                     }
                 },

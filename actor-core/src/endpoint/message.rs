@@ -166,7 +166,74 @@ impl<R: Send + 'static> ReplySlot for ReplySender<R> {
     }
 }
 
+/// A reply slot that calls a function with the outcome (once; with
+/// `Stopped(None)` if dropped unanswered).
+struct FnSlot<R, F: FnOnce(Result<R, AskError>) + Send> {
+    f: Option<F>,
+    reply: std::marker::PhantomData<fn(R)>,
+}
+
+impl<R: Send + 'static, F: FnOnce(Result<R, AskError>) + Send + 'static> ReplySlot for FnSlot<R, F> {
+    fn send(mut self: Box<Self>, value: Box<dyn Any + Send>) -> Result<(), Box<dyn Any + Send>> {
+        let value = value.downcast::<R>()?;
+        if let Some(f) = self.f.take() {
+            f(Ok(*value));
+        }
+        Ok(())
+    }
+
+    fn fail(mut self: Box<Self>, error: AskError) {
+        if let Some(f) = self.f.take() {
+            f(Err(error));
+        }
+    }
+
+    fn is_closed(&self) -> bool {
+        false
+    }
+
+    fn into_any(self: Box<Self>) -> Box<dyn Any + Send> {
+        self
+    }
+}
+
+impl<R, F: FnOnce(Result<R, AskError>) + Send> Drop for FnSlot<R, F> {
+    fn drop(&mut self) {
+        if let Some(f) = self.f.take() {
+            f(Err(AskError::Stopped(None)));
+        }
+    }
+}
+
 impl AnyReply {
+    /// A reply slot that calls `f` with the outcome, on the task that
+    /// answers: the reply, or why there is none ([`AskError::Stopped`]`(None)`
+    /// if the slot is dropped unanswered). For an endpoint that forwards
+    /// replies itself (a transport writing the reply to its link) without a
+    /// task waiting for each.
+    ///
+    /// ```
+    /// use actor_core::dev::{AnyMessage, AnyReply};
+    /// use actor_core::{AskError, Message};
+    /// use std::sync::mpsc;
+    ///
+    /// struct Double(u32);
+    /// impl Message for Double { type Reply = u32; }
+    ///
+    /// let (tx, rx) = mpsc::channel();
+    /// let reply = AnyReply::from_fn(move |outcome: Result<u32, AskError>| tx.send(outcome).unwrap());
+    /// let (Double(n), reply) = AnyMessage::ask(Double(21), reply).downcast::<Double>().unwrap();
+    /// reply.unwrap().send_typed(n * 2).unwrap();
+    /// assert_eq!(rx.recv().unwrap(), Ok(42));
+    /// ```
+    pub fn from_fn<R: Send + 'static>(f: impl FnOnce(Result<R, AskError>) + Send + 'static) -> Self {
+        AnyReply {
+            slot: Box::new(FnSlot { f: Some(f), reply: std::marker::PhantomData }),
+            reply_type: std::any::type_name::<R>(),
+            reply_id: TypeId::of::<R>(),
+        }
+    }
+
     /// A reply slot that hands a value of the right type to a waiting asker.
     pub(crate) fn new<R: Send + 'static>(tx: ReplySender<R>) -> Self {
         AnyReply { slot: Box::new(tx), reply_type: std::any::type_name::<R>(), reply_id: TypeId::of::<R>() }

@@ -8,13 +8,14 @@ use std::sync::Arc;
 use actor_core::dev::Signal;
 use actor_core::{ActorId, StopReason};
 use bytes::{Bytes, BytesMut};
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
+use parking_lot::Mutex;
 use tokio::io::ReadHalf;
 use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
 
 use crate::exposed::dead_letter;
-use crate::peer::{Answer, Delivery, Inbound, Peer, ReplyRoute};
+use crate::peer::{Answer, Deliver, Inbound, Peer, Queued, ReplyRoute};
 use crate::shared::Shared;
 use crate::tls::Io;
 use crate::wire::envelope::{Failure, Header, StopHow};
@@ -39,14 +40,23 @@ pub(super) async fn run(
     let limit = shared.config.max_frame;
     let mut frames = FramedRead::new(read, frame::codec(limit));
     frames.read_buffer_mut().extend_from_slice(&read_buf);
+    let mut routes = Routes::default();
     loop {
-        let next = tokio::select! {
-            () = cancel.cancelled() => return "closed".to_owned(),
-            next = frames.next() => next,
+        // Frames already read are handled without waiting; before waiting
+        // for more, the credits of what was delivered go back.
+        let next = match frames.next().now_or_never() {
+            Some(next) => next,
+            None => {
+                routes.flush_credits(peer);
+                tokio::select! {
+                    () = cancel.cancelled() => return "closed".to_owned(),
+                    next = frames.next() => next,
+                }
+            }
         };
         let error = match next {
             None => return "the peer closed the connection".to_owned(),
-            Some(Ok(frame)) => match dispatch(shared, peer, frame.freeze()) {
+            Some(Ok(frame)) => match dispatch(shared, peer, &mut routes, frame.freeze()) {
                 Ok(()) => continue,
                 Err(e) => e,
             },
@@ -60,12 +70,19 @@ pub(super) async fn run(
     }
 }
 
-fn dispatch(shared: &Arc<Shared>, peer: &Arc<Peer>, frame: Bytes) -> Result<(), WireError> {
+fn dispatch(
+    shared: &Arc<Shared>,
+    peer: &Arc<Peer>,
+    routes: &mut Routes,
+    frame: Bytes,
+) -> Result<(), WireError> {
     let (header, payload) = Header::decode(&frame)?;
     let payload = frame.slice_ref(payload);
     match header {
-        Header::Tell { target, name } => inbound(shared, peer, target, name, payload, None),
-        Header::Ask { target, corr, name } => inbound(shared, peer, target, name, payload, Some(corr)),
+        Header::Tell { target, name } => inbound(shared, peer, routes, target, name, payload, None),
+        Header::Ask { target, corr, name } => {
+            inbound(shared, peer, routes, target, name, payload, Some(corr))
+        }
         Header::Reply { corr } => answer(peer, corr, Answer::Reply(&payload)),
         Header::Failed { corr, failure } => answer(peer, corr, Answer::Failed(failure)),
         Header::Found { corr, target, window, handles } => {
@@ -108,51 +125,142 @@ fn answer(peer: &Peer, corr: u64, answer: Answer<'_>) {
     }
 }
 
-/// A message for a local actor: queued behind the others from this peer
-/// for the same actor, or refused with a dead letter (and, for an ask, a
-/// failure the asker sees).
+/// Where the messages of one (actor, wire name) go: resolved once per
+/// link, not once per message, until an actor is exposed or unexposed.
+struct Route {
+    target: u64,
+    name: Box<str>,
+    deliver: Arc<dyn Deliver>,
+    queue: Arc<Mutex<Inbound>>,
+    /// Messages delivered by the reader itself whose credits have not gone
+    /// back yet.
+    credits: u32,
+}
+
+/// The reader's routes, valid for one generation of the exposed table.
+#[derive(Default)]
+struct Routes {
+    generation: u64,
+    routes: Vec<Route>,
+}
+
+/// More routes than this on one link: start over (a peer addressing many
+/// actors pays a lookup per message, as without the cache).
+const MAX_ROUTES: usize = 64;
+
+impl Routes {
+    fn flush_credits(&mut self, peer: &Peer) {
+        for route in &mut self.routes {
+            if route.credits > 0 {
+                peer.control(&Header::Credit { target: route.target, count: route.credits }, &[]);
+                route.credits = 0;
+            }
+        }
+    }
+
+    /// The route of `(target, name)`, resolving it if needed; `None` (with
+    /// the dead letter and failure done) if no actor here takes it.
+    fn route(
+        &mut self,
+        shared: &Shared,
+        peer: &Peer,
+        target: u64,
+        name: &str,
+        corr: Option<u64>,
+    ) -> Option<&mut Route> {
+        let generation = shared.exposed.generation();
+        if generation != self.generation || self.routes.len() >= MAX_ROUTES {
+            self.flush_credits(peer);
+            self.routes.clear();
+            self.generation = generation;
+        }
+        if let Some(i) = self.routes.iter().position(|r| r.target == target && *r.name == *name) {
+            return Some(&mut self.routes[i]);
+        }
+        let refuse = |to: ActorId, message_type: &'static str, failure: Failure| {
+            dead_letter(&shared.system, to, message_type);
+            if let Some(corr) = corr {
+                peer.control(&Header::Failed { corr, failure }, &[]);
+            }
+        };
+        let Some(exposure) = shared.exposed.by_target(target) else {
+            tracing::warn!(peer = %peer.node, target, message = name, "a remote message for an actor not exposed here");
+            refuse(ActorId::from_parts(shared.node(), target), UNKNOWN_MESSAGE, Failure::UnknownActor);
+            return None;
+        };
+        let Some(deliver) = exposure.handlers.get(name) else {
+            tracing::warn!(peer = %peer.node, actor = %exposure.name, message = name, "a remote message of a name this actor does not handle");
+            refuse(exposure.id, UNKNOWN_MESSAGE, Failure::UnknownMessage(name.to_owned()));
+            return None;
+        };
+        let queue = peer.inbound.lock().entry(target).or_default().clone();
+        self.routes.push(Route { target, name: name.into(), deliver: deliver.clone(), queue, credits: 0 });
+        self.routes.last_mut()
+    }
+}
+
+/// A message for a local actor: handed to its mailbox at once when nothing
+/// from this peer waits before it and there is room, otherwise queued
+/// behind the others for the same actor (bounded), or refused with a dead
+/// letter (and, for an ask, a failure the asker sees).
 fn inbound(
     shared: &Arc<Shared>,
     peer: &Arc<Peer>,
+    routes: &mut Routes,
     target: u64,
     name: &str,
     payload: Bytes,
     corr: Option<u64>,
 ) {
-    let refuse = |to: ActorId, message_type: &'static str, failure: Failure| {
-        dead_letter(&shared.system, to, message_type);
-        if let Some(corr) = corr {
-            peer.control(&Header::Failed { corr, failure }, &[]);
+    let window = shared.config.window;
+    let Some(route) = routes.route(shared, peer, target, name, corr) else { return };
+    let reply = corr.map(|corr| ReplyRoute { peer: peer.clone(), corr });
+    let mut inbound = route.queue.lock();
+    if inbound.queue.is_empty() && !inbound.draining {
+        match route.deliver.try_deliver(&payload, reply) {
+            Ok(()) => {
+                drop(inbound);
+                route.credits += 1;
+                if route.credits >= credit_batch(window) {
+                    peer.control(&Header::Credit { target, count: route.credits }, &[]);
+                    route.credits = 0;
+                }
+                return;
+            }
+            Err(undelivered) => {
+                let deliver = route.deliver.clone();
+                inbound.queue.push_back(Queued::Decoded { deliver, undelivered });
+            }
         }
-    };
-    let Some(exposure) = shared.exposed.by_target(target) else {
-        tracing::warn!(peer = %peer.node, target, message = name, "a remote message for an actor not exposed here");
-        return refuse(ActorId::from_parts(shared.node(), target), UNKNOWN_MESSAGE, Failure::UnknownActor);
-    };
-    let Some((deliver, message_type)) = exposure.handlers.get(name) else {
-        tracing::warn!(peer = %peer.node, actor = %exposure.name, message = name, "a remote message of a name this actor does not handle");
-        return refuse(exposure.id, UNKNOWN_MESSAGE, Failure::UnknownMessage(name.to_owned()));
-    };
-    let queue = peer.inbound.lock().entry(target).or_default().clone();
-    let mut inbound = queue.lock();
-    if inbound.queue.len() >= WINDOWS_QUEUED * shared.config.window as usize {
+    } else if inbound.queue.len() >= WINDOWS_QUEUED * window as usize {
         drop(inbound);
-        tracing::warn!(peer = %peer.node, actor = %exposure.name, "a peer sent past its window; message refused");
-        return refuse(exposure.id, message_type, Failure::Overflow);
+        tracing::warn!(peer = %peer.node, target, "a peer sent past its window; message refused");
+        dead_letter(&shared.system, ActorId::from_parts(shared.node(), target), route.deliver.message_type());
+        if let Some(reply) = reply {
+            reply.fail(Failure::Overflow);
+        }
+        return;
+    } else {
+        inbound.queue.push_back(Queued::Raw { deliver: route.deliver.clone(), payload, corr });
     }
-    inbound.queue.push_back(Delivery { deliver: deliver.clone(), payload, corr });
     if !inbound.draining {
         inbound.draining = true;
         drop(inbound);
-        let (s, p) = (shared.clone(), peer.clone());
-        shared.tasks.spawn(async move { drain(&s, &p, target, &queue).await });
+        let (s, p, q) = (shared.clone(), peer.clone(), route.queue.clone());
+        shared.tasks.spawn(async move { drain(&s, &p, target, &q).await });
     }
+}
+
+/// Credits go back after this many messages (and whenever the reader or a
+/// drain runs out of work).
+fn credit_batch(window: u32) -> u32 {
+    (window / 4).max(1)
 }
 
 /// Hands the queued messages to their actor in order, waiting for mailbox
 /// room, and gives the sender credits as they are queued.
-async fn drain(shared: &Shared, peer: &Arc<Peer>, target: u64, queue: &parking_lot::Mutex<Inbound>) {
-    let batch = (shared.config.window / 4).max(1);
+async fn drain(shared: &Shared, peer: &Arc<Peer>, target: u64, queue: &Mutex<Inbound>) {
+    let batch = credit_batch(shared.config.window);
     let mut delivered = 0;
     loop {
         let next = {
@@ -165,8 +273,15 @@ async fn drain(shared: &Shared, peer: &Arc<Peer>, target: u64, queue: &parking_l
                 }
             }
         };
-        let route = next.corr.map(|corr| ReplyRoute { peer: peer.clone(), corr });
-        (next.deliver)(next.payload, route).await;
+        match next {
+            Queued::Raw { deliver, payload, corr } => {
+                let reply = corr.map(|corr| ReplyRoute { peer: peer.clone(), corr });
+                if let Err(undelivered) = deliver.try_deliver(&payload, reply) {
+                    deliver.deliver(undelivered).await;
+                }
+            }
+            Queued::Decoded { deliver, undelivered } => deliver.deliver(undelivered).await,
+        }
         delivered += 1;
         if delivered >= batch {
             peer.control(&Header::Credit { target, count: delivered }, &[]);
