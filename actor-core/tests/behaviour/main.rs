@@ -29,6 +29,8 @@ mod macros_actor_impl;
 mod macros_derive;
 #[cfg(feature = "macros")] // `cargo test --no-default-features` builds no macros
 mod macros_generics;
+#[cfg(all(feature = "macros", feature = "serde"))] // the remote options need both
+mod macros_remote;
 mod mailbox_backpressure;
 mod ordering;
 mod registry;
