@@ -72,6 +72,8 @@ pub(crate) struct Peer {
     state: watch::Sender<LinkState>,
     /// Who dialed the current link, and how to close it.
     link: Mutex<Option<(NodeId, CancellationToken)>>,
+    /// Why this node closed the link, for the fact that reports it.
+    close_reason: Mutex<Option<String>>,
     /// Messages from the peer waiting for their local actor, per actor.
     pub(crate) inbound: Mutex<HashMap<u64, Arc<Mutex<Inbound>>>>,
 }
@@ -143,8 +145,22 @@ impl Peer {
             watchers: Mutex::new(Vec::new()),
             state: watch::Sender::new(LinkState::Down),
             link: Mutex::new(None),
+            close_reason: Mutex::new(None),
             inbound: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Closes the current link, saying why (see [`close_reason`](Self::close_reason)).
+    pub(crate) fn close_link(&self, reason: String) {
+        *self.close_reason.lock() = Some(reason);
+        if let Some((_, link)) = self.link.lock().as_ref() {
+            link.cancel();
+        }
+    }
+
+    /// Why this node closed the link itself, if it did.
+    pub(crate) fn close_reason(&self) -> Option<String> {
+        self.close_reason.lock().take()
     }
 
     /// The node that dialed the current link.
@@ -251,6 +267,18 @@ impl Peer {
         let mut out = self.out.lock();
         let result = if out.gone {
             Err(AppendError::Gone)
+        } else if out.buf.len() >= self.hard_limit() {
+            // Only answers and credits get here past the watermark: a peer
+            // that keeps asking but does not read what it is sent. Its link
+            // goes (and with it what waits), so memory stays bounded.
+            let dropped = std::mem::take(&mut out.frames);
+            out.buf.clear();
+            drop(out);
+            let reason = format!("the peer does not read what it is sent ({dropped} frames dropped)");
+            tracing::warn!(peer = %self.node, %reason, "dropping the link");
+            self.close_link(reason);
+            out = self.out.lock();
+            Err(AppendError::Frame(WireError::malformed("link", "the peer does not read what it is sent")))
         } else {
             let corr = self.next_corr.fetch_add(1, Ordering::Relaxed);
             // The writer is woken for the first frame only: while it writes,
@@ -287,6 +315,12 @@ impl Peer {
             }
         }
         result
+    }
+
+    /// The most that may wait for the peer, answers included: four times
+    /// the watermark, and at least 1 MiB.
+    fn hard_limit(&self) -> usize {
+        self.watermark.saturating_mul(4).max(1 << 20)
     }
 
     /// Registers `pending` under `corr`; every time the map doubles, the

@@ -207,6 +207,7 @@ fn link_lost(
     if !peer.link_lost(link) || shared.shutdown.is_cancelled() {
         return;
     }
+    let reason = peer.close_reason().unwrap_or(reason);
     tracing::info!(peer = %peer.node, %reason, "link down");
     shared.system.events().publish(PeerDisconnected { node: peer.node, reason });
     let (s, p) = (shared.clone(), peer.clone());

@@ -80,6 +80,15 @@ pub mod fuzzing {
         out.to_vec()
     }
 
+    /// A complete lookup frame (length prefix included).
+    pub fn lookup_frame(corr: u64, name: &str) -> Vec<u8> {
+        let mut out = bytes::BytesMut::new();
+        let start = super::frame::begin(&mut out);
+        super::envelope::Header::Lookup { corr, name }.encode(&mut out);
+        let _ = super::frame::finish(&mut out, start, usize::MAX);
+        out.to_vec()
+    }
+
     /// A complete ask frame (length prefix included).
     pub fn ask_frame(target: u64, corr: u64, name: &str, payload: &[u8]) -> Vec<u8> {
         let mut out = bytes::BytesMut::new();

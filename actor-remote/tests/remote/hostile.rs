@@ -280,3 +280,28 @@ async fn an_ask_of_an_unknown_name_is_answered_with_a_failure_naming_it() {
     assert_eq!(pair.remote.ask(Double(2)).await.unwrap(), 4, "the link is still up");
     pair.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_that_asks_but_never_reads_the_answers_is_dropped() {
+    // The write timeout is long: the bound on what waits ends it first.
+    let (pair, proxy) =
+        proxied(|a| a, |b| b.outbound_buffer(64 * 1024).write_timeout(Duration::from_secs(600))).await;
+    let mut dropped = pair.sys_b.events().subscribe::<PeerDisconnected>();
+    proxy.stall_answers(true);
+    let lookups: Vec<u8> =
+        (0..10_000u64).flat_map(|corr| actor_remote::__fuzzing::lookup_frame(corr, "x")).collect();
+    let flood = async {
+        for _ in 0..1_000 {
+            proxy.inject(&lookups);
+            tokio::task::yield_now().await;
+        }
+    };
+    let fact = tokio::select! {
+        fact = next(&mut dropped) => fact,
+        () = async { flood.await; std::future::pending::<()>().await } => unreachable!(),
+    };
+    assert!(fact.reason.contains("does not read what it is sent"), "{}", fact.reason);
+    proxy.stall_answers(false);
+    still_serves(&pair.b).await;
+    pair.shutdown().await;
+}

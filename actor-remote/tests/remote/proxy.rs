@@ -21,6 +21,7 @@ pub(crate) struct Proxy {
     pub(crate) answered: Arc<Mutex<Vec<u8>>>,
     inject: mpsc::UnboundedSender<Vec<u8>>,
     stall: watch::Sender<bool>,
+    stall_answers: watch::Sender<bool>,
     cut: watch::Sender<u64>,
 }
 
@@ -35,6 +36,7 @@ impl Proxy {
         let (inject, injected) = mpsc::unbounded_channel::<Vec<u8>>();
         let injected: Injected = Arc::new(tokio::sync::Mutex::new(injected));
         let (stall, stalled) = watch::channel(false);
+        let (stall_answers, answers_stalled) = watch::channel(false);
         let (cut, cuts) = watch::channel(0u64);
         let record = recorded.clone();
         tokio::spawn(async move {
@@ -48,7 +50,7 @@ impl Proxy {
                     server,
                     [record.clone(), answer.clone()],
                     injected.clone(),
-                    stalled.clone(),
+                    [stalled.clone(), answers_stalled.clone()],
                 );
                 tokio::spawn(async move {
                     tokio::select! {
@@ -58,7 +60,7 @@ impl Proxy {
                 });
             }
         });
-        Proxy { addr, recorded, answered, inject, stall, cut }
+        Proxy { addr, recorded, answered, inject, stall, stall_answers, cut }
     }
 
     /// Writes `bytes` to the server as if the client had sent them.
@@ -76,6 +78,11 @@ impl Proxy {
         self.stall.send_replace(stalled);
     }
 
+    /// Stops (or resumes) reading what the server sends back.
+    pub(crate) fn stall_answers(&self, stalled: bool) {
+        self.stall_answers.send_replace(stalled);
+    }
+
     /// Breaks the live connections, both directions at once; later
     /// connections are forwarded again.
     pub(crate) fn cut(&self) {
@@ -90,7 +97,7 @@ async fn forward(
     server: TcpStream,
     [record, answer]: [Arc<Mutex<Vec<u8>>>; 2],
     injected: Injected,
-    mut stalled: watch::Receiver<bool>,
+    [mut stalled, mut answers_stalled]: [watch::Receiver<bool>; 2],
 ) {
     let (mut client_r, mut client_w) = client.into_split();
     let (mut server_r, mut server_w) = server.into_split();
@@ -121,6 +128,9 @@ async fn forward(
     let down = async move {
         let mut buf = vec![0u8; 64 * 1024];
         loop {
+            if *answers_stalled.borrow() {
+                let _ = answers_stalled.wait_for(|s| !*s).await;
+            }
             match server_r.read(&mut buf).await {
                 Ok(0) | Err(_) => return,
                 Ok(n) => {
