@@ -227,6 +227,7 @@ impl<C: Codec> NodeBuilder<C> {
             exposed: Exposed::default(),
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),
+            links: tokio::sync::watch::Sender::new(0),
         });
         if let Some(listener) = listener {
             shared.tasks.spawn(link::accept_loop(shared.clone(), listener));
@@ -283,28 +284,15 @@ impl<C: Codec> Node<C> {
     /// Waits until a link to `node` is up, for at most `timeout`; true if it is.
     pub async fn wait_for_peer(&self, node: NodeId, timeout: Duration) -> bool {
         let deadline = tokio::time::Instant::now() + timeout;
+        let mut links = self.shared.links.subscribe();
         loop {
-            let (up, changed) = match self.shared.peer(node) {
-                Some(peer) => {
-                    let mut state = peer.subscribe_state();
-                    let up = matches!(*state.borrow_and_update(), LinkState::Up(_));
-                    (up, Some(state))
-                }
-                None => (false, None),
-            };
+            let up = self.shared.peer(node).is_some_and(|peer| matches!(peer.state(), LinkState::Up(_)));
             if up {
                 return true;
             }
-            let wait = async {
-                match changed {
-                    Some(mut state) => {
-                        let _ = state.changed().await;
-                    }
-                    None => tokio::time::sleep(Duration::from_millis(10)).await,
-                }
-            };
-            if tokio::time::timeout_at(deadline, wait).await.is_err() {
-                return false;
+            match tokio::time::timeout_at(deadline, links.changed()).await {
+                Ok(Ok(())) => continue,
+                _ => return false,
             }
         }
     }

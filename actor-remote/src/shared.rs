@@ -27,6 +27,8 @@ pub(crate) struct Shared {
     /// Cancelled when the node shuts down: every task of the node ends.
     pub(crate) shutdown: CancellationToken,
     pub(crate) tasks: TaskTracker,
+    /// Counts links coming up and going down, for those who wait for one.
+    pub(crate) links: tokio::sync::watch::Sender<u64>,
 }
 
 impl Shared {
@@ -62,6 +64,11 @@ impl Shared {
             self.peer_gone(&peer);
         }
         self.tasks.close();
+    }
+
+    /// A link came up or went down.
+    pub(crate) fn links_changed(&self) {
+        self.links.send_modify(|n| *n += 1);
     }
 
     pub(crate) fn peer(&self, node: NodeId) -> Option<Arc<Peer>> {

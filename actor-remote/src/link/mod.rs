@@ -172,6 +172,7 @@ fn establish(
     }
     let cancel = shared.shutdown.child_token();
     peer.link_up(link, dialer, cancel.clone());
+    shared.links_changed();
     let (read, write) = tokio::io::split(io);
     tracing::info!(peer = %hello.node, incarnation = hello.incarnation, addr = ?remote, "link up");
     shared.system.events().publish(PeerConnected {
@@ -208,6 +209,7 @@ fn link_lost(
         return;
     }
     let reason = peer.close_reason().unwrap_or(reason);
+    shared.links_changed();
     tracing::info!(peer = %peer.node, %reason, "link down");
     shared.system.events().publish(PeerDisconnected { node: peer.node, reason });
     let (s, p) = (shared.clone(), peer.clone());
