@@ -19,6 +19,9 @@
 //! ```text
 //! cargo bench -p benches --bench remote                    # 3 rounds
 //! cargo bench -p benches --bench remote -- --rounds 5 --messages 1000000 --asks 10000
+//! # one variant and workload, for a profiler (`--only ours|floor`,
+//! # `--workload one_way|asks|shared`, `--no-warm-up`); no table
+//! cargo bench -p benches --bench remote -- --rounds 1 --only ours --workload one_way
 //! ```
 //!
 //! Figures: `docs/benchmarks.md`, section "Remote (actor-remote)".
@@ -39,6 +42,11 @@ struct Settings {
     rounds: usize,
     messages: u64,
     asks: u64,
+    /// Only this variant (`ours` or `floor`), for profiling one of them.
+    only: Option<String>,
+    /// Only this workload (`one_way`, `asks` or `shared`).
+    workload: Option<String>,
+    warm_up: bool,
 }
 
 fn main() {
@@ -53,16 +61,23 @@ fn main() {
     // `cargo bench` passes `--bench`; without it (`cargo test --benches`)
     // one small round checks that everything arrives, and times nothing
     // worth reading.
+    let text = |name: &str| -> Option<String> {
+        let at = args.iter().position(|a| a == name)?;
+        Some(args.get(at + 1)?.clone())
+    };
     let bench = args.iter().any(|a| a == "--bench");
     let settings = if bench {
         Settings {
             rounds: number("--rounds").unwrap_or(3) as usize,
             messages: number("--messages").unwrap_or(ONE_WAY_MESSAGES),
             asks: number("--asks").unwrap_or(ASKS),
+            only: text("--only"),
+            workload: text("--workload"),
+            warm_up: !args.iter().any(|a| a == "--no-warm-up"),
         }
     } else {
         println!("remote: not run by `cargo bench`: one small round, a check only");
-        Settings { rounds: 1, messages: 20_000, asks: 200 }
+        Settings { rounds: 1, messages: 20_000, asks: 200, only: None, workload: None, warm_up: false }
     };
     println!(
         "remote: {} round(s); one way {} samples, asks {}, shared link {} × {}; {} tokio workers per process",
@@ -75,9 +90,11 @@ fn main() {
     );
     let mut rounds = Vec::new();
     for round in 1..=settings.rounds {
-        rounds.push(run_round(round, &settings, bench));
+        rounds.push(run_round(round, &settings));
     }
-    summarize(&rounds, &settings);
+    if settings.only.is_none() && settings.workload.is_none() {
+        summarize(&rounds, &settings);
+    }
 }
 
 /// The peer process: serves until its standard input closes (the sender
@@ -148,7 +165,7 @@ struct Round {
     floor_reordered: u64,
 }
 
-fn run_round(round: usize, settings: &Settings, bench: bool) -> Round {
+fn run_round(round: usize, settings: &Settings) -> Round {
     let peer = Peer::start();
     let rt = runtime();
     let (system, node, sink) = rt.block_on(ours::connect(&peer.node));
@@ -161,7 +178,7 @@ fn run_round(round: usize, settings: &Settings, bench: bool) -> Round {
         });
         outcome
     };
-    if bench {
+    if settings.warm_up {
         let (f, s) = (peer.floor.clone(), sink.clone());
         timed(
             "warm-up",
@@ -178,8 +195,14 @@ fn run_round(round: usize, settings: &Settings, bench: bool) -> Round {
     let ours_first = round.is_multiple_of(2);
     let each = settings.messages / u64::from(SENDERS);
     for workload in ["one_way", "asks", "shared"] {
+        if settings.workload.as_deref().is_some_and(|w| w != workload) {
+            continue;
+        }
         let order = if ours_first { ["ours", "floor"] } else { ["floor", "ours"] };
         for variant in order {
+            if settings.only.as_deref().is_some_and(|v| v != variant) {
+                continue;
+            }
             let (f, s, messages, asks) = (peer.floor.clone(), sink.clone(), settings.messages, settings.asks);
             let outcome = timed(
                 &format!("{variant} {workload}"),
