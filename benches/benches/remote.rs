@@ -141,8 +141,17 @@ impl Peer {
 }
 
 impl Drop for Peer {
+    /// Closes the peer's standard input, which ends it; kills it if it is
+    /// still there after a while (a profiler around it needs it to end
+    /// by itself, to write its output).
     fn drop(&mut self) {
         drop(self.child.stdin.take());
+        for _ in 0..300 {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
