@@ -11,6 +11,7 @@
 //! The figures and how to reproduce them are in `docs/benchmarks.md`.
 
 pub mod fanout;
+pub mod remote;
 
 use std::future::Future;
 use std::time::Duration;
