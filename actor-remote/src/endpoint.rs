@@ -12,6 +12,7 @@ use std::sync::Arc;
 use actor_core::dev::{AnyMessage, AnyReply, BoxFuture, Endpoint, Signal};
 use actor_core::remote::{RemoteActor, RemoteHandlers, RemoteMessage};
 use actor_core::{ActorId, AskError, Handler, SendError, StopReason};
+use bytes::BytesMut;
 
 use crate::codec::Codec;
 use crate::peer::{Answer, AppendError, Credits, Peer, PendingAnswer};
@@ -20,11 +21,27 @@ use crate::wire::envelope::{Failure, Header, StopHow};
 /// Encodes one message type and appends it to a peer's buffer.
 type Encode = Arc<dyn Fn(&Peer, u64, AnyMessage) -> Result<(), SendError<AnyMessage>> + Send + Sync>;
 
+/// Encodes a tell of one message type from an `&mut Option<M>` (no
+/// `AnyMessage`), after the tell header's bytes; `Ok(false)` if the buffer
+/// is at its watermark (the message stays in the slot).
+type EncodeInPlace = Arc<dyn Fn(&Peer, &[u8], &mut dyn Any) -> Result<bool, SendError<()>> + Send + Sync>;
+
+/// How one message type crosses.
+#[derive(Clone)]
+pub(crate) struct Encoder {
+    message: TypeId,
+    /// `TypeId` of `Option<M>`: the slot of an in-place tell.
+    slot: TypeId,
+    name: &'static str,
+    encode: Encode,
+    in_place: EncodeInPlace,
+}
+
 /// The encoders of the messages one remote actor handles, by type (a
 /// short list, searched in order: faster than hashing for a handful).
 #[derive(Clone, Default)]
 pub(crate) struct Encoders {
-    by_type: Vec<(TypeId, &'static str, Encode)>,
+    by_type: Vec<Encoder>,
 }
 
 impl Encoders {
@@ -47,16 +64,37 @@ impl Encoders {
     }
 
     fn add<M: RemoteMessage, C: Codec>(&mut self, codec: &C) {
-        let codec = codec.clone();
-        let encode: Encode =
-            Arc::new(move |peer, target, message| encode::<M, C>(&codec, peer, target, message));
-        self.by_type.retain(|(id, _, _)| *id != TypeId::of::<M>());
-        self.by_type.push((TypeId::of::<M>(), M::NAME, encode));
+        let c = codec.clone();
+        let encode: Encode = Arc::new(move |peer, target, message| encode::<M, C>(&c, peer, target, message));
+        let c = codec.clone();
+        let in_place: EncodeInPlace =
+            Arc::new(move |peer, header, slot| encode_in_place::<M, C>(&c, peer, header, slot));
+        self.by_type.retain(|e| e.message != TypeId::of::<M>());
+        self.by_type.push(Encoder {
+            message: TypeId::of::<M>(),
+            slot: TypeId::of::<Option<M>>(),
+            name: M::NAME,
+            encode,
+            in_place,
+        });
     }
 
     /// The wire names, for checking against what the remote actor handles.
     pub(crate) fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.by_type.iter().map(|(_, name, _)| *name)
+        self.by_type.iter().map(|e| e.name)
+    }
+
+    /// The encoders for one remote actor, each with its tell header
+    /// encoded once.
+    pub(crate) fn for_target(self, target: u64) -> Vec<(Encoder, Box<[u8]>)> {
+        self.by_type
+            .into_iter()
+            .map(|encoder| {
+                let mut header = BytesMut::new();
+                Header::Tell { target, name: encoder.name }.encode(&mut header);
+                (encoder, header.to_vec().into_boxed_slice())
+            })
+            .collect()
     }
 }
 
@@ -117,6 +155,32 @@ fn encode<M: RemoteMessage, C: Codec>(
     }
 }
 
+fn encode_in_place<M: RemoteMessage, C: Codec>(
+    codec: &C,
+    peer: &Peer,
+    header: &[u8],
+    slot: &mut dyn Any,
+) -> Result<bool, SendError<()>> {
+    let Some(slot) = slot.downcast_mut::<Option<M>>() else { return Err(SendError::Unsupported(())) };
+    let Some(msg) = slot.as_ref() else { return Err(SendError::Unsupported(())) };
+    match peer.append_tell(header, |out| codec.encode(msg, out)) {
+        Ok(true) => {
+            *slot = None;
+            Ok(true)
+        }
+        Ok(false) => Ok(false),
+        Err(AppendError::Gone) => Err(SendError::Closed(())),
+        Err(AppendError::Frame(e)) => {
+            tracing::warn!(message = M::NAME, error = %e, "a message too large for the link was not sent");
+            Err(SendError::Unsupported(()))
+        }
+        Err(AppendError::Write(e)) => {
+            tracing::warn!(message = M::NAME, error = %e, "a message failed to encode and was not sent");
+            Err(SendError::Unsupported(()))
+        }
+    }
+}
+
 fn rebuild<M: RemoteMessage>(msg: M, reply: Option<AnyReply>) -> AnyMessage {
     match reply {
         Some(reply) => AnyMessage::ask(msg, reply),
@@ -172,7 +236,8 @@ pub(crate) struct RemoteEndpoint {
     pub(crate) actor_type: &'static str,
     pub(crate) peer: Arc<Peer>,
     pub(crate) credits: Arc<Credits>,
-    pub(crate) encoders: Encoders,
+    /// The encoders of the messages the actor handles, with their tell headers.
+    pub(crate) encoders: Vec<(Encoder, Box<[u8]>)>,
 }
 
 impl RemoteEndpoint {
@@ -182,7 +247,7 @@ impl RemoteEndpoint {
 
     fn encoder(&self, message: &AnyMessage) -> Option<&Encode> {
         let id = message.message_id();
-        self.encoders.by_type.iter().find(|(t, _, _)| *t == id).map(|(_, _, encode)| encode)
+        self.encoders.iter().find(|(e, _)| e.message == id).map(|(e, _)| &e.encode)
     }
 
     fn unsupported(&self, message: AnyMessage) -> SendError<AnyMessage> {
@@ -289,6 +354,26 @@ impl Endpoint for RemoteEndpoint {
                 drained.await;
             }
             self.send_now(encode, message)
+        })
+    }
+
+    fn try_tell_in_place(&self, slot: &mut dyn Any) -> Option<Result<(), SendError<()>>> {
+        let slot_type = (*slot).type_id();
+        let (encoder, header) = self.encoders.iter().find(|(e, _)| e.slot == slot_type)?;
+        if self.peer.is_gone() {
+            return Some(Err(SendError::Closed(())));
+        }
+        if !self.credits.try_take() {
+            return Some(Err(SendError::Full(())));
+        }
+        let sent = (encoder.in_place)(&self.peer, header, slot);
+        if !matches!(sent, Ok(true)) {
+            self.credits.give_back();
+        }
+        Some(match sent {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(SendError::Full(())),
+            Err(e) => Err(e),
         })
     }
 

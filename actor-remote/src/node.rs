@@ -417,7 +417,7 @@ impl<C: Codec> Node<C> {
                 actor_type,
                 peer,
                 credits,
-                encoders,
+                encoders: encoders.for_target(target),
             }));
         }
         Err(wrong.unwrap_or_else(|| LookupError::NotFound(name.to_owned())))

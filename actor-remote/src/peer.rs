@@ -5,7 +5,7 @@
 
 use std::any::Any;
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use actor_core::dev::{BoxFuture, Endpoint, Signal};
@@ -74,6 +74,8 @@ pub(crate) struct Peer {
     link: Mutex<Option<(NodeId, CancellationToken)>>,
     /// Why this node closed the link, for the fact that reports it.
     close_reason: Mutex<Option<String>>,
+    /// Set once the peer is gone (also in the link state): read on every send.
+    gone: AtomicBool,
     /// Messages from the peer waiting for their local actor, per actor.
     pub(crate) inbound: Mutex<HashMap<u64, Arc<Mutex<Inbound>>>>,
 }
@@ -146,6 +148,7 @@ impl Peer {
             state: watch::Sender::new(LinkState::Down),
             link: Mutex::new(None),
             close_reason: Mutex::new(None),
+            gone: AtomicBool::new(false),
             inbound: Mutex::new(HashMap::new()),
         })
     }
@@ -177,7 +180,7 @@ impl Peer {
     }
 
     pub(crate) fn is_gone(&self) -> bool {
-        self.state() == LinkState::Gone
+        self.gone.load(Ordering::Acquire)
     }
 
     /// A link came up: it carries what waits in the buffer, and every
@@ -221,6 +224,7 @@ impl Peer {
                 return None;
             }
             out.gone = true;
+            self.gone.store(true, Ordering::Release);
             out.buf = BytesMut::new();
             std::mem::take(&mut out.frames)
         };
@@ -321,6 +325,36 @@ impl Peer {
     /// the watermark, and at least 1 MiB.
     fn hard_limit(&self) -> usize {
         self.watermark.saturating_mul(4).max(1 << 20)
+    }
+
+    /// Appends a tell, unless the buffer is at the watermark (`Ok(false)`):
+    /// the tell header's bytes, then the payload by `write`.
+    pub(crate) fn append_tell<E: std::fmt::Display>(
+        &self,
+        header: &[u8],
+        write: impl FnOnce(&mut BytesMut) -> Result<(), E>,
+    ) -> Result<bool, AppendError<E>> {
+        let mut out = self.out.lock();
+        if out.gone {
+            return Err(AppendError::Gone);
+        }
+        if out.buf.len() >= self.watermark {
+            return Ok(false);
+        }
+        let was_empty = out.buf.is_empty();
+        let start = frame::begin(&mut out.buf);
+        out.buf.extend_from_slice(header);
+        if let Err(e) = write(&mut out.buf) {
+            out.buf.truncate(start);
+            return Err(AppendError::Write(e));
+        }
+        frame::finish(&mut out.buf, start, self.max_frame).map_err(AppendError::Frame)?;
+        out.frames += 1;
+        drop(out);
+        if was_empty {
+            self.wake_writer.notify_one();
+        }
+        Ok(true)
     }
 
     /// Registers `pending` under `corr`; every time the map doubles, the

@@ -132,9 +132,10 @@ impl<A: Handler<M>, M: Message> MessageSink<M> for Target<A> {
     fn try_tell(&self, msg: M) -> Result<(), SendError<M>> {
         match self {
             Target::Local(cell) => cell.try_send(msg, |m| Box::new(Tell(m))),
-            Target::Endpoint(endpoint) => {
-                erased_try_tell(&**endpoint, addressed::<A, M>(AnyMessage::tell(msg)))
-            }
+            Target::Endpoint(endpoint) => match in_place(&**endpoint, msg) {
+                Ok(outcome) => outcome,
+                Err(msg) => erased_try_tell(&**endpoint, addressed::<A, M>(AnyMessage::tell(msg))),
+            },
         }
     }
 
@@ -185,7 +186,10 @@ impl<M: Message> MessageSink<M> for ForeignSink {
     }
 
     fn try_tell(&self, msg: M) -> Result<(), SendError<M>> {
-        erased_try_tell(&*self.0, AnyMessage::tell(msg))
+        match in_place(&*self.0, msg) {
+            Ok(outcome) => outcome,
+            Err(msg) => erased_try_tell(&*self.0, AnyMessage::tell(msg)),
+        }
     }
 
     fn tell_wait(&self, msg: M) -> BoxFuture<'_, Result<(), SendError<M>>> {
@@ -244,6 +248,21 @@ impl AnyMessage {
 /// `A` behind a forwarding endpoint can queue it.
 fn addressed<A: Handler<M>, M: Message>(message: AnyMessage) -> AnyMessage {
     message.with_local_delivery(TypeId::of::<A>(), erased_envelope::<A, M>)
+}
+
+/// A tell through [`Endpoint::try_tell_in_place`]: the outcome, or the
+/// message back if the endpoint does not take messages that way.
+fn in_place<M: Message>(endpoint: &dyn Endpoint, msg: M) -> Result<Result<(), SendError<M>>, M> {
+    let mut slot = Some(msg);
+    let outcome = endpoint.try_tell_in_place(&mut slot);
+    match (outcome, slot) {
+        (Some(Ok(())), None) => Ok(Ok(())),
+        (Some(Err(error)), Some(msg)) => Ok(Err(error.map(|()| msg))),
+        // Declined, or an endpoint that broke the contract (took the
+        // message and failed, or kept it and succeeded): the erased path.
+        (_, Some(msg)) => Err(msg),
+        (_, None) => Ok(Ok(())),
+    }
 }
 
 fn erased_try_tell<M: Message>(endpoint: &dyn Endpoint, message: AnyMessage) -> Result<(), SendError<M>> {

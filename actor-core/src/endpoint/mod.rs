@@ -103,6 +103,22 @@ pub trait Endpoint: Send + Sync + 'static {
         Box::pin(async move { self.try_send(message) })
     }
 
+    /// Queues a tell without erasing it into an [`AnyMessage`] first (no
+    /// allocation): `slot` is a `&mut Option<M>` holding the message. An
+    /// endpoint that knows `M` takes the message out of the slot and
+    /// returns `Some(Ok(()))`, or leaves it there and returns
+    /// `Some(Err(..))` with why (`Full`, `Closed`, `Unsupported`); `None`
+    /// (the default) means it does not take messages this way, and the
+    /// caller sends an `AnyMessage` through [`try_send`](Self::try_send).
+    ///
+    /// An optimisation for endpoints on a hot path (a transport encoding
+    /// each message); `try_send` stays the method every endpoint must
+    /// support.
+    fn try_tell_in_place(&self, slot: &mut dyn Any) -> Option<Result<(), SendError<()>>> {
+        let _ = slot;
+        None
+    }
+
     /// This endpoint as `Any`, so the crate that made it can recognise it.
     fn as_any(&self) -> &dyn Any;
 

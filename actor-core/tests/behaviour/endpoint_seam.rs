@@ -366,3 +366,71 @@ async fn an_erased_ask_reply_of_the_wrong_type_is_handed_back() {
     assert_eq!(wrong.ask(Add(1)).await, Err(AskError::Stopped(None)));
     system.shutdown().await;
 }
+
+// ---- tells taken in place, without an AnyMessage ----
+
+/// Takes `Add`s in place up to a capacity, then says Full; anything else
+/// goes the erased way (and is refused).
+struct InPlace {
+    taken: Mutex<Vec<u64>>,
+    capacity: usize,
+    erased: AtomicUsize,
+}
+
+impl Endpoint for InPlace {
+    fn id(&self) -> ActorId {
+        ActorId::from_parts(actor_core::NodeId::from_u128(7), 1)
+    }
+    fn actor_type(&self) -> &'static str {
+        "InPlace"
+    }
+    fn stop_reason(&self) -> Option<StopReason> {
+        None
+    }
+    fn wait_for_stop(&self) -> BoxFuture<'_, StopReason> {
+        Box::pin(std::future::pending())
+    }
+    fn signal(&self, signal: Signal) -> Result<(), Signal> {
+        Err(signal)
+    }
+    fn try_send(&self, message: AnyMessage) -> Result<(), SendError<AnyMessage>> {
+        self.erased.fetch_add(1, Ordering::Relaxed);
+        Err(SendError::Unsupported(message))
+    }
+    fn try_tell_in_place(&self, slot: &mut dyn Any) -> Option<Result<(), SendError<()>>> {
+        let slot = slot.downcast_mut::<Option<Add>>()?;
+        let mut taken = self.taken.lock().unwrap();
+        if taken.len() == self.capacity {
+            return Some(Err(SendError::Full(())));
+        }
+        taken.push(slot.take().expect("the message is in the slot").0);
+        Some(Ok(()))
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
+        self
+    }
+}
+
+#[tokio::test]
+async fn an_endpoint_may_take_tells_in_place_and_hand_them_back() {
+    let endpoint =
+        Arc::new(InPlace { taken: Mutex::new(Vec::new()), capacity: 2, erased: AtomicUsize::new(0) });
+    let counter: ActorRef<Counter> = ActorRef::from_endpoint(endpoint.clone());
+    counter.tell(Add(1)).await.unwrap();
+    counter.try_tell(Add(2)).unwrap();
+    match counter.try_tell(Add(3)) {
+        Err(SendError::Full(Add(3))) => {}
+        other => panic!("expected the message back in Full, got {other:?}"),
+    }
+    let adds: Recipient<Add> = Recipient::from_endpoint(endpoint.clone());
+    assert!(matches!(adds.try_tell(Add(4)), Err(SendError::Full(Add(4)))));
+    assert_eq!(*endpoint.taken.lock().unwrap(), vec![1, 2]);
+    assert_eq!(endpoint.erased.load(Ordering::Relaxed), 0, "no tell took the erased path");
+    // A message type the endpoint does not take in place goes the erased way.
+    let unknown: Recipient<Unknown> = Recipient::from_endpoint(endpoint.clone());
+    assert!(matches!(unknown.try_tell(Unknown), Err(SendError::Unsupported(Unknown))));
+    assert_eq!(endpoint.erased.load(Ordering::Relaxed), 1);
+}
