@@ -380,33 +380,12 @@ pub mod floor {
         (FramedRead::new(read, codec()), writer)
     }
 
-    /// Encodes `value` at the end of `scratch` and splits it off (the
-    /// allocation is reused once the `Bytes` before it are dropped).
+    /// Encodes `value` at the end of `scratch` (with actor-remote's default
+    /// codec, so both sides encode alike) and splits it off (the allocation
+    /// is reused once the `Bytes` before it are dropped).
     fn encode<T: serde::Serialize>(value: &T, scratch: &mut BytesMut) -> Bytes {
-        postcard::serialize_with_flavor(value, Append(scratch)).expect("encode");
+        actor_remote::Codec::encode(&actor_remote::Postcard, value, scratch).expect("encode");
         scratch.split().freeze()
-    }
-
-    /// A postcard flavor that appends to a `BytesMut` (as actor-remote's
-    /// codec does).
-    struct Append<'a>(&'a mut BytesMut);
-
-    impl postcard::ser_flavors::Flavor for Append<'_> {
-        type Output = ();
-
-        fn try_push(&mut self, data: u8) -> postcard::Result<()> {
-            self.0.extend_from_slice(&[data]);
-            Ok(())
-        }
-
-        fn try_extend(&mut self, data: &[u8]) -> postcard::Result<()> {
-            self.0.extend_from_slice(data);
-            Ok(())
-        }
-
-        fn finalize(self) -> postcard::Result<()> {
-            Ok(())
-        }
     }
 
     async fn counts(reader: &mut Reader) -> Counts {

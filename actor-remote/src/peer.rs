@@ -130,6 +130,27 @@ struct Outbound {
     gone: bool,
 }
 
+impl Outbound {
+    /// Appends one frame written by `write` after its length prefix;
+    /// whether the buffer was empty before. A frame that fails to write or
+    /// is over `max_frame` leaves nothing behind.
+    fn push_frame<E>(
+        &mut self,
+        max_frame: usize,
+        write: impl FnOnce(&mut BytesMut) -> Result<(), E>,
+    ) -> Result<bool, AppendError<E>> {
+        let was_empty = self.buf.is_empty();
+        let start = frame::begin(&mut self.buf);
+        if let Err(e) = write(&mut self.buf) {
+            self.buf.truncate(start);
+            return Err(AppendError::Write(e));
+        }
+        frame::finish(&mut self.buf, start, max_frame).map_err(AppendError::Frame)?;
+        self.frames += 1;
+        Ok(was_empty)
+    }
+}
+
 impl Peer {
     pub(crate) fn new(node: NodeId, incarnation: u64, max_frame: usize, watermark: usize) -> Arc<Peer> {
         Arc::new(Peer {
@@ -285,29 +306,16 @@ impl Peer {
             Err(AppendError::Frame(WireError::malformed("link", "the peer does not read what it is sent")))
         } else {
             let corr = self.next_corr.fetch_add(1, Ordering::Relaxed);
-            // The writer is woken for the first frame only: while it writes,
-            // later frames pile up behind and go with its next write.
-            let was_empty = out.buf.is_empty();
-            let start = frame::begin(&mut out.buf);
-            match write(&mut out.buf, corr) {
-                Err(e) => {
-                    out.buf.truncate(start);
-                    Err(AppendError::Write(e))
-                }
-                Ok(()) => match frame::finish(&mut out.buf, start, self.max_frame) {
-                    Err(e) => Err(AppendError::Frame(e)),
-                    Ok(()) => {
-                        out.frames += 1;
-                        if let Some(pending) = pending {
-                            self.register(corr, pending);
-                        }
-                        drop(out);
-                        if was_empty {
-                            self.wake_writer.notify_one();
-                        }
-                        return Ok(());
+            match out.push_frame(self.max_frame, |buf| write(buf, corr)) {
+                Err(e) => Err(e),
+                Ok(was_empty) => {
+                    if let Some(pending) = pending {
+                        self.register(corr, pending);
                     }
-                },
+                    drop(out);
+                    self.wrote(was_empty);
+                    return Ok(());
+                }
             }
         };
         drop(out);
@@ -341,20 +349,22 @@ impl Peer {
         if out.buf.len() >= self.watermark {
             return Ok(false);
         }
-        let was_empty = out.buf.is_empty();
-        let start = frame::begin(&mut out.buf);
-        out.buf.extend_from_slice(header);
-        if let Err(e) = write(&mut out.buf) {
-            out.buf.truncate(start);
-            return Err(AppendError::Write(e));
-        }
-        frame::finish(&mut out.buf, start, self.max_frame).map_err(AppendError::Frame)?;
-        out.frames += 1;
+        let was_empty = out.push_frame(self.max_frame, |buf| {
+            buf.extend_from_slice(header);
+            write(buf)
+        })?;
         drop(out);
+        self.wrote(was_empty);
+        Ok(true)
+    }
+
+    /// A frame was appended: the writer is woken for the first frame only
+    /// (while it writes, later frames pile up behind and go with its next
+    /// write).
+    fn wrote(&self, was_empty: bool) {
         if was_empty {
             self.wake_writer.notify_one();
         }
-        Ok(true)
     }
 
     /// Registers `pending` under `corr`; every time the map doubles, the

@@ -221,18 +221,13 @@ fn link_lost(
 async fn wait_or_give_up(shared: Arc<Shared>, peer: Arc<Peer>, redial: Option<String>) {
     let deadline = tokio::time::Instant::now() + shared.config.down_after;
     let mut state = peer.subscribe_state();
-    let mut delays = ExponentialBuilder::default()
-        .with_min_delay(Duration::from_millis(50))
-        .with_max_delay(Duration::from_secs(2))
-        .with_jitter()
-        .without_max_times()
-        .build();
+    let mut delays = redial_delays();
     loop {
         if !matches!(*state.borrow_and_update(), LinkState::Down) {
             return; // back up (by either side), or gone
         }
         let wait = match &redial {
-            Some(_) => delays.next().unwrap_or(Duration::from_secs(2)),
+            Some(_) => delays.next().unwrap_or(MAX_REDIAL_DELAY),
             None => shared.config.down_after,
         };
         tokio::select! {
@@ -243,8 +238,8 @@ async fn wait_or_give_up(shared: Arc<Shared>, peer: Arc<Peer>, redial: Option<St
         }
         if let Some(addr) = &redial {
             match connect(&shared, addr).await {
-                Ok(back) if Arc::ptr_eq(&back, &peer) => return,
-                Ok(_) => return, // a new incarnation answered: the old one was given up
+                // Back, or a new incarnation answered (the old one was given up).
+                Ok(_) => return,
                 Err(e) => tracing::debug!(peer = %peer.node, error = %e, "redial failed"),
             }
         }
@@ -254,21 +249,30 @@ async fn wait_or_give_up(shared: Arc<Shared>, peer: Arc<Peer>, redial: Option<St
     }
 }
 
+/// The longest wait between two dials of one address.
+const MAX_REDIAL_DELAY: Duration = Duration::from_secs(2);
+
+/// Waits between dials: exponential from 50 ms to [`MAX_REDIAL_DELAY`],
+/// with jitter, without end.
+fn redial_delays() -> impl Iterator<Item = Duration> {
+    ExponentialBuilder::default()
+        .with_min_delay(Duration::from_millis(50))
+        .with_max_delay(MAX_REDIAL_DELAY)
+        .with_jitter()
+        .without_max_times()
+        .build()
+}
+
 /// Dials a seed until a link is up (with back-off); after that, a broken
 /// link is redialed by the link's own logic.
 pub(crate) async fn keep_dialing(shared: Arc<Shared>, addr: String) {
-    let mut delays = ExponentialBuilder::default()
-        .with_min_delay(Duration::from_millis(50))
-        .with_max_delay(Duration::from_secs(2))
-        .with_jitter()
-        .without_max_times()
-        .build();
+    let mut delays = redial_delays();
     loop {
         match connect(&shared, &addr).await {
             Ok(_) | Err(ConnectError::ShuttingDown) => return,
             Err(e) => tracing::info!(seed = %addr, error = %e, "seed not reached yet; retrying"),
         }
-        let delay = delays.next().unwrap_or(Duration::from_secs(2));
+        let delay = delays.next().unwrap_or(MAX_REDIAL_DELAY);
         tokio::select! {
             () = shared.shutdown.cancelled() => return,
             () = tokio::time::sleep(delay) => {}
