@@ -245,7 +245,7 @@ pub mod peer {
         let node =
             Node::builder(&system).listen("127.0.0.1:0").secret(SECRET).start().await.expect("node starts");
         let sink = system.spawn(Sink::default());
-        node.expose(SINK, &sink).expect("expose the sink");
+        node.expose(SINK, &sink).await.expect("expose the sink");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind the floor's listener");
         let floor_addr = listener.local_addr().expect("floor address");
         let node_addr = node.local_addr().expect("the node listens");

@@ -107,7 +107,7 @@ async fn service(listen: &str) -> Result<(), Box<dyn std::error::Error>> {
     let system = ActorSystem::new();
     let node = Node::builder(&system).listen(listen).secret(secret()).start().await?;
     let account = system.spawn(Account::default());
-    node.expose("bank", &account)?;
+    node.expose("bank", &account).await?;
     println!("listening on {}", node.local_addr().ok_or("no address")?);
     let mut stdin = BufReader::new(tokio::io::stdin()).lines();
     tokio::select! {

@@ -207,7 +207,9 @@ impl<M: RemoteMessage, C: Codec> PendingAnswer for AwaitReply<M, C> {
             },
             Answer::Failed(failure) => ask_error(failure),
             Answer::Unreachable => AskError::Unreachable,
-            Answer::Found { .. } | Answer::NotFound => AskError::Codec("a lookup answer to an ask".into()),
+            Answer::Found { .. } | Answer::NotFound | Answer::Claimed(_) => {
+                AskError::Codec("an answer of another kind to an ask".into())
+            }
         };
         self.reply.fail(error);
     }

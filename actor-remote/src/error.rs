@@ -88,6 +88,14 @@ pub enum ExposeError {
     /// Another actor is exposed under this name on this node.
     #[error("the name {0:?} is already exposed on this node")]
     NameTaken(String),
+    /// Another node of the cluster exposed this name first.
+    #[error("the name {name:?} is already exposed by node {holder}")]
+    NameHeldBy {
+        /// The name.
+        name: String,
+        /// The node that holds it.
+        holder: actor_core::NodeId,
+    },
     /// The actor has stopped.
     #[error("the actor has stopped")]
     Stopped,

@@ -29,6 +29,15 @@ pub(crate) struct Exposure {
     pub(crate) handlers: HashMap<&'static str, Arc<dyn Deliver>>,
     /// The `ActorRef<A>`, for a lookup on this node itself.
     pub(crate) actor_ref: Box<dyn Any + Send + Sync>,
+    /// When the name was claimed (microseconds since the Unix epoch, this
+    /// node's clock): of two nodes exposing one name, the older claim wins.
+    pub(crate) since: u64,
+}
+
+/// Now, in microseconds since the Unix epoch: a claim's age.
+pub(crate) fn claim_time() -> u64 {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    u64::try_from(now.as_micros()).unwrap_or(u64::MAX)
 }
 
 impl Exposure {
@@ -49,6 +58,7 @@ impl Exposure {
             endpoint: actor.endpoint(),
             handlers: table.handlers,
             actor_ref: Box::new(actor.clone()),
+            since: claim_time(),
         }
     }
 
@@ -68,7 +78,13 @@ pub(crate) struct Exposed {
     /// Bumped by every change, so a reader's cache of lookups knows when
     /// it is stale.
     generation: AtomicU64,
+    /// Actors no longer exposed, newest last (at most [`RETIRED`]): a
+    /// watch that arrives for one still learns how it stopped.
+    retired: parking_lot::Mutex<std::collections::VecDeque<(u64, Arc<dyn Endpoint>)>>,
 }
+
+/// How many actors no longer exposed are remembered for late watches.
+const RETIRED: usize = 4096;
 
 impl Exposed {
     pub(crate) fn insert(&self, exposure: Exposure) -> Result<Arc<Exposure>, ExposeError> {
@@ -92,7 +108,9 @@ impl Exposed {
                 by_name.remove(name);
                 // Another name may expose the same actor.
                 if !by_name.values().any(|e| e.id.sequence() == target) {
-                    self.by_target.write().remove(&target);
+                    if let Some(gone) = self.by_target.write().remove(&target) {
+                        self.retire(target, gone.endpoint.clone());
+                    }
                 }
                 self.generation.fetch_add(1, Ordering::Release);
                 true
@@ -114,6 +132,28 @@ impl Exposed {
 
     pub(crate) fn by_target(&self, target: u64) -> Option<Arc<Exposure>> {
         self.by_target.read().get(&target).cloned()
+    }
+
+    /// Every exposure.
+    pub(crate) fn all(&self) -> Vec<Arc<Exposure>> {
+        self.by_name.read().values().cloned().collect()
+    }
+
+    fn retire(&self, target: u64, endpoint: Arc<dyn Endpoint>) {
+        let mut retired = self.retired.lock();
+        if retired.len() == RETIRED {
+            retired.pop_front();
+        }
+        retired.push_back((target, endpoint));
+    }
+
+    /// The actor behind `target`, exposed now or not long ago.
+    pub(crate) fn endpoint_of(&self, target: u64) -> Option<Arc<dyn Endpoint>> {
+        if let Some(exposure) = self.by_target(target) {
+            return Some(exposure.endpoint.clone());
+        }
+        let retired = self.retired.lock();
+        retired.iter().rev().find(|(t, _)| *t == target).map(|(_, e)| e.clone())
     }
 
     pub(crate) fn clear(&self) {

@@ -46,7 +46,7 @@
 //! // Two nodes; in real use, two processes or machines.
 //! let (here, there) = (ActorSystem::new(), ActorSystem::new());
 //! let server = Node::builder(&there).listen("127.0.0.1:0").secret("s3cret").start().await?;
-//! server.expose("greeter", &there.spawn(Greeter))?;
+//! server.expose("greeter", &there.spawn(Greeter)).await?;
 //!
 //! let client = Node::builder(&here).secret("s3cret").start().await?;
 //! client.connect(&server.local_addr().unwrap().to_string()).await?;
@@ -69,25 +69,32 @@
 //! face).
 #![deny(missing_docs)]
 
+mod claims;
 pub mod codec;
 mod config;
 mod endpoint;
 mod error;
 mod exposed;
 pub mod facts;
+mod gossip;
 mod link;
+mod membership;
 mod node;
 mod peer;
 mod shared;
+mod shared_events;
 mod tls;
+mod watched;
 mod wire;
 
 pub use codec::{Codec, CodecError, Postcard};
 pub use config::{
-    DEFAULT_DOWN_AFTER, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_LOOKUP_TIMEOUT, DEFAULT_MAX_FRAME,
-    DEFAULT_OUTBOUND_BUFFER, DEFAULT_WINDOW, DEFAULT_WRITE_TIMEOUT,
+    DEFAULT_ACCEPTABLE_PAUSE, DEFAULT_DOWN_AFTER, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_HEARTBEAT_INTERVAL,
+    DEFAULT_LOOKUP_TIMEOUT, DEFAULT_MAX_FRAME, DEFAULT_OUTBOUND_BUFFER, DEFAULT_PHI_THRESHOLD,
+    DEFAULT_SUSPECT_TIMEOUT, DEFAULT_WINDOW, DEFAULT_WRITE_TIMEOUT,
 };
 pub use error::{ConnectError, ExposeError, HandshakeError, LookupError, NodeError};
+pub use membership::{Member, MemberState};
 pub use node::{Node, NodeBuilder};
 pub use tls::TlsConfig;
 pub use wire::WireError;

@@ -7,22 +7,29 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actor_core::dev::Endpoint;
+use actor_core::events::{Overflow, SubscribeOptions, Subscription, DEFAULT_EVENT_BUFFER};
 use actor_core::remote::{RemoteActor, RemoteMessage};
-use actor_core::{ActorId, ActorRef, ActorSystem, NodeId, Recipient};
+use actor_core::{ActorId, ActorRef, ActorSystem, Event, NodeId, Recipient};
+use bytes::BytesMut;
 use parking_lot::RwLock;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::claims;
 use crate::codec::{Codec, Postcard};
 use crate::config::Config;
 use crate::endpoint::{Encoders, RemoteEndpoint};
 use crate::error::{ConnectError, ExposeError, LookupError, NodeError};
 use crate::exposed::{Exposed, Exposure};
+use crate::facts::SharedEventsDropped;
+use crate::gossip;
 use crate::link::{self};
+use crate::membership::{Member, Membership};
 use crate::peer::{Answer, LinkState, Peer, PendingAnswer};
 use crate::shared::Shared;
+use crate::shared_events::{self, SharedEvents};
 use crate::tls::Tls;
 use crate::wire::envelope::Header;
 use crate::wire::handshake::Me;
@@ -76,6 +83,7 @@ impl Node {
         NodeBuilder {
             system: system.clone(),
             listen: None,
+            advertise: None,
             seeds: Vec::new(),
             config: Config::default(),
             codec: Postcard,
@@ -89,6 +97,7 @@ impl Node {
 pub struct NodeBuilder<C: Codec = Postcard> {
     system: ActorSystem,
     listen: Option<String>,
+    advertise: Option<String>,
     seeds: Vec<String>,
     config: Config,
     codec: C,
@@ -106,6 +115,15 @@ impl<C: Codec> NodeBuilder<C> {
     /// a free one). Without it, the node only dials.
     pub fn listen(mut self, addr: impl Into<String>) -> Self {
         self.listen = Some(addr.into());
+        self
+    }
+
+    /// The address other members should dial to reach this node, when it
+    /// is not the one it listens on (behind NAT or a container's port
+    /// mapping, or when listening on `0.0.0.0`). Default: the bound listen
+    /// address.
+    pub fn advertise(mut self, addr: impl Into<String>) -> Self {
+        self.advertise = Some(addr.into());
         self
     }
 
@@ -127,6 +145,7 @@ impl<C: Codec> NodeBuilder<C> {
         NodeBuilder {
             system: self.system,
             listen: self.listen,
+            advertise: self.advertise,
             seeds: self.seeds,
             config: self.config,
             codec,
@@ -193,6 +212,47 @@ impl<C: Codec> NodeBuilder<C> {
         self
     }
 
+    /// How often this node sends a heartbeat on each link; default
+    /// [`DEFAULT_HEARTBEAT_INTERVAL`](crate::DEFAULT_HEARTBEAT_INTERVAL).
+    /// Every node of a cluster should use the same.
+    pub fn heartbeat_interval(mut self, interval: Duration) -> Self {
+        self.config.detector.interval = interval.max(Duration::from_millis(10));
+        self
+    }
+
+    /// The suspicion level (phi) above which a member is suspected; default
+    /// [`DEFAULT_PHI_THRESHOLD`](crate::DEFAULT_PHI_THRESHOLD). Lower
+    /// detects sooner and raises more false alarms.
+    pub fn phi_threshold(mut self, threshold: f64) -> Self {
+        self.config.detector.threshold = if threshold.is_finite() { threshold.max(0.5) } else { 8.0 };
+        self
+    }
+
+    /// A pause in a member's heartbeats this long (a GC, a stalled VM) is
+    /// absorbed without suspicion; default
+    /// [`DEFAULT_ACCEPTABLE_PAUSE`](crate::DEFAULT_ACCEPTABLE_PAUSE).
+    pub fn acceptable_pause(mut self, pause: Duration) -> Self {
+        self.config.detector.acceptable_pause = pause;
+        self
+    }
+
+    /// Time a suspected member has to show it is alive before the cluster
+    /// declares it down; default
+    /// [`DEFAULT_SUSPECT_TIMEOUT`](crate::DEFAULT_SUSPECT_TIMEOUT).
+    pub fn suspect_timeout(mut self, timeout: Duration) -> Self {
+        self.config.suspect_timeout = timeout.max(Duration::from_millis(10));
+        self
+    }
+
+    /// How long after a member's last heartbeat these settings declare it
+    /// down, if its heartbeats were regular: the time its phi takes to
+    /// cross the threshold, plus the suspect timeout (gossip adds a few
+    /// heartbeat intervals for the news to reach every member). With the
+    /// defaults: about 6.5 s.
+    pub fn detection_time(&self) -> Duration {
+        crate::membership::time_to_suspect(&self.config.detector) + self.config.suspect_timeout
+    }
+
     /// Binds the listen address and dials the seeds (a seed that cannot be
     /// reached yet is retried in the background, with back-off).
     ///
@@ -215,9 +275,10 @@ impl<C: Codec> NodeBuilder<C> {
         let me = Me {
             node: self.system.node_id(),
             incarnation: u64::from_le_bytes(crate::wire::handshake::random_bytes()),
-            listen: local.map(|a| a.to_string()),
+            listen: self.advertise.or_else(|| local.map(|a| a.to_string())),
             max_frame: self.config.max_frame as u32,
         };
+        let (membership, gossip_inbox) = Membership::new(self.config.detector);
         let shared = Arc::new(Shared {
             system: self.system,
             config: self.config,
@@ -228,7 +289,11 @@ impl<C: Codec> NodeBuilder<C> {
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),
             links: tokio::sync::watch::Sender::new(0),
+            membership,
+            shared_events: SharedEvents::default(),
+            local,
         });
+        shared.tasks.spawn(gossip::run(shared.clone(), gossip_inbox));
         if let Some(listener) = listener {
             shared.tasks.spawn(link::accept_loop(shared.clone(), listener));
         }
@@ -255,7 +320,7 @@ impl<C: Codec> Node<C> {
 
     /// The address the node listens on, if it listens.
     pub fn local_addr(&self) -> Option<SocketAddr> {
-        self.shared.me.listen.as_ref().and_then(|a| a.parse().ok())
+        self.shared.local
     }
 
     /// The actor system this node serves.
@@ -297,13 +362,20 @@ impl<C: Codec> Node<C> {
         }
     }
 
-    /// Makes `actor` reachable from other nodes as `name`, until it stops
-    /// or [`unexpose`](Self::unexpose) is called.
+    /// Makes `actor` reachable from every node of the cluster as `name`,
+    /// until it stops, [`unexpose`](Self::unexpose) is called, or this node
+    /// leaves or is down.
+    ///
+    /// A name names one actor in the whole cluster: the name is claimed
+    /// from every member this node has a link to, and the first claim wins
+    /// (the claim time, then the node id, decides between two at once). See
+    /// `docs/cluster.md` for what a partition does to names.
     ///
     /// # Errors
     /// [`ExposeError::NameTaken`] if another actor is exposed as `name` on
-    /// this node; [`ExposeError::Stopped`] if the actor has stopped.
-    pub fn expose<A: RemoteActor>(&self, name: &str, actor: &ActorRef<A>) -> Result<(), ExposeError> {
+    /// this node; [`ExposeError::NameHeldBy`] if another node holds it;
+    /// [`ExposeError::Stopped`] if the actor has stopped.
+    pub async fn expose<A: RemoteActor>(&self, name: &str, actor: &ActorRef<A>) -> Result<(), ExposeError> {
         if !actor.is_alive() {
             return Err(ExposeError::Stopped);
         }
@@ -313,6 +385,14 @@ impl<C: Codec> Node<C> {
             actor,
             self.codec.clone(),
         ))?;
+        if let Some(holder) = claims::claim(&self.shared, name, exposure.since).await {
+            self.shared.exposed.remove(name, Some(exposure.id));
+            return Err(ExposeError::NameHeldBy { name: name.to_owned(), holder });
+        }
+        if self.shared.exposed.by_name(name).is_none_or(|e| e.id != exposure.id) {
+            // A claim from another node with an older claim came meanwhile.
+            return Err(ExposeError::NameTaken(name.to_owned()));
+        }
         let (shared, id, name, actor) = (self.shared.clone(), exposure.id, name.to_owned(), actor.clone());
         self.shared.tasks.spawn(async move {
             tokio::select! {
@@ -423,6 +503,77 @@ impl<C: Codec> Node<C> {
         Err(wrong.unwrap_or_else(|| LookupError::NotFound(name.to_owned())))
     }
 
+    /// The members of the cluster this node knows of (itself not
+    /// included), sorted by node id.
+    pub fn members(&self) -> Vec<Member> {
+        self.shared.membership.members()
+    }
+
+    /// Publishes the facts of type `E` published on this node to every
+    /// member, and the facts of type `E` shared by other members on this
+    /// node's event stream: a subscriber anywhere sees them all.
+    ///
+    /// Each fact crosses the network once per member (not once per
+    /// subscriber); the facts of one publisher arrive in the order
+    /// published. The publisher never waits: facts go through a buffer of
+    /// [`DEFAULT_EVENT_BUFFER`](actor_core::events::DEFAULT_EVENT_BUFFER)
+    /// that drops the oldest when the sending task falls behind, and a
+    /// member whose link is full misses facts (counted, and reported with
+    /// [`SharedEventsDropped`](crate::facts::SharedEventsDropped)). Every
+    /// member that shares `E` must call this too; facts of a type a member
+    /// does not share are ignored there. Calling it again does nothing.
+    pub fn share_events<E: Event + RemoteMessage>(&self) {
+        self.share_events_with::<E>(DEFAULT_EVENT_BUFFER, Overflow::DropOldest);
+    }
+
+    /// As [`share_events`](Self::share_events), with the buffer between
+    /// this node's publishers and the task that sends their facts to the
+    /// other members: `buffer` facts, and what happens when it is full, as
+    /// for a local subscription (`Overflow::Block` makes
+    /// [`publish_wait`](actor_core::events::EventStream::publish_wait)
+    /// wait; plain `publish` never waits). Its drops are reported like a
+    /// local subscriber's, with an
+    /// [`EventsDropped`](actor_core::events::EventsDropped) fact.
+    pub fn share_events_with<E: Event + RemoteMessage>(&self, buffer: usize, overflow: Overflow) {
+        if !self.shared.shared_events.register::<E, C>(self.codec.clone()) {
+            return;
+        }
+        let options = SubscribeOptions::new()
+            .buffer(buffer)
+            .overflow(overflow)
+            .filter(|_: &E| !shared_events::from_another_node());
+        let subscription = self.shared.system.events().subscribe_with(options);
+        let (shared, codec) = (self.shared.clone(), self.codec.clone());
+        self.shared.tasks.spawn(async move {
+            tokio::select! {
+                () = shared.shutdown.cancelled() => {}
+                () = forward::<E, C>(&shared, &codec, subscription) => {}
+            }
+        });
+    }
+
+    /// Leaves the cluster on purpose: the other members see
+    /// [`NodeLeft`](crate::facts::NodeLeft) rather than a failure, and
+    /// then the node shuts down as by [`shutdown`](Self::shutdown).
+    pub async fn leave(&self) {
+        let peers: Vec<Arc<Peer>> = self.shared.peers.read().values().cloned().collect();
+        for peer in &peers {
+            peer.control(&Header::Leave, &[]);
+        }
+        self.shared.membership.leave().await;
+        // Give the goodbyes a moment to be written.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(1);
+        for peer in &peers {
+            while peer.buffered() > 0 && matches!(peer.state(), LinkState::Up(_)) {
+                if tokio::time::Instant::now() >= deadline {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        }
+        self.shutdown().await;
+    }
+
     /// Closes every link and stops listening; exposed names go. Remote
     /// handles held by local actors report their actors stopped with
     /// `NodeDown`.
@@ -433,6 +584,45 @@ impl<C: Codec> Node<C> {
     pub async fn shutdown(&self) {
         self.shared.close();
         self.shared.tasks.wait().await;
+    }
+}
+
+/// Sends the facts of `subscription` to every peer: encoded once, one
+/// frame per peer; a peer whose buffer is full misses the fact.
+async fn forward<E: Event + RemoteMessage, C: Codec>(
+    shared: &Shared,
+    codec: &C,
+    mut subscription: Subscription<E>,
+) {
+    let mut header = BytesMut::new();
+    Header::Event { name: E::NAME }.encode(&mut header);
+    let mut payload = BytesMut::new();
+    let mut dropped: HashMap<NodeId, u64> = HashMap::new();
+    while let Some(fact) = subscription.recv().await {
+        payload.clear();
+        if let Err(e) = codec.encode(&fact, &mut payload) {
+            tracing::warn!(event = E::NAME, error = %e, "a shared fact failed to encode; not sent");
+            continue;
+        }
+        let peers: Vec<Arc<Peer>> = shared.peers.read().values().cloned().collect();
+        for peer in peers {
+            let appended = peer.append_tell::<std::convert::Infallible>(&header, |out| {
+                out.extend_from_slice(&payload);
+                Ok(())
+            });
+            if matches!(appended, Ok(false)) {
+                let count = dropped.entry(peer.node).or_default();
+                *count += 1;
+                if count.is_power_of_two() {
+                    tracing::warn!(peer = %peer.node, event = E::NAME, dropped = *count, "a member's link is full; shared facts dropped for it");
+                    shared.system.events().publish(SharedEventsDropped {
+                        node: peer.node,
+                        event: E::NAME,
+                        dropped: *count,
+                    });
+                }
+            }
+        }
     }
 }
 

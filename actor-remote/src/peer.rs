@@ -29,6 +29,8 @@ pub(crate) enum Answer<'a> {
         handles: Vec<&'a str>,
     },
     NotFound,
+    /// The answer to a name claim: who holds the name, if not the asker.
+    Claimed(Option<NodeId>),
     /// The link broke (or the peer went down) before the answer came.
     Unreachable,
 }
@@ -68,7 +70,14 @@ pub(crate) struct Peer {
     swept_at: AtomicUsize,
     next_corr: AtomicU64,
     credits: Mutex<HashMap<u64, Arc<Credits>>>,
+    /// Local actors watching actors of the peer: told once, by the peer's
+    /// `Terminated` or with `NodeDown` when the peer is gone.
     watchers: Mutex<Vec<(ActorId, Arc<dyn Endpoint>)>>,
+    /// Watches of local actors by the peer's actors: `(target, watcher)`.
+    pub(crate) watched_by: Mutex<std::collections::HashSet<(u64, u64)>>,
+    /// Notices of local actors' stops sent to the peer and not yet
+    /// acknowledged: resent on every new link.
+    unacked: Mutex<HashMap<(u64, u64), StopReason>>,
     state: watch::Sender<LinkState>,
     /// Who dialed the current link, and how to close it.
     link: Mutex<Option<(NodeId, CancellationToken)>>,
@@ -166,6 +175,8 @@ impl Peer {
             next_corr: AtomicU64::new(1),
             credits: Mutex::new(HashMap::new()),
             watchers: Mutex::new(Vec::new()),
+            watched_by: Mutex::new(std::collections::HashSet::new()),
+            unacked: Mutex::new(HashMap::new()),
             state: watch::Sender::new(LinkState::Down),
             link: Mutex::new(None),
             close_reason: Mutex::new(None),
@@ -213,6 +224,14 @@ impl Peer {
         }
         for credits in self.credits.lock().values() {
             credits.reset();
+        }
+        // System signals outlive links: what the peer may have missed goes again.
+        for (target, watcher) in self.watchers.lock().iter() {
+            self.control(&Header::Watch { target: target.sequence(), watcher: watcher.id().sequence() }, &[]);
+        }
+        for ((target, watcher), reason) in self.unacked.lock().iter() {
+            let notice = Header::Terminated { target: *target, watcher: *watcher, reason: reason.clone() };
+            self.control(&notice, &[]);
         }
         self.state.send_replace(LinkState::Up(link));
         self.wake_writer.notify_one();
@@ -418,19 +437,62 @@ impl Peer {
         }
     }
 
-    /// Tells `watcher` when the peer is gone (remote watch of the actor's
-    /// own stop is the cluster's work).
+    /// Tells `watcher` when the peer's actor `target` stops: the peer is
+    /// asked to send the notice (and asked again on every new link until it
+    /// comes), and the peer going down tells it with `NodeDown`.
     pub(crate) fn watch(&self, target: ActorId, watcher: Arc<dyn Endpoint>) -> Result<(), Arc<dyn Endpoint>> {
         let mut watchers = self.watchers.lock();
         if self.is_gone() {
             return Err(watcher);
         }
+        let (t, w) = (target.sequence(), watcher.id().sequence());
+        if watchers.iter().any(|(known, other)| *known == target && other.id() == watcher.id()) {
+            return Ok(());
+        }
         watchers.push((target, watcher));
+        drop(watchers);
+        self.control(&Header::Watch { target: t, watcher: w }, &[]);
         Ok(())
     }
 
     pub(crate) fn unwatch(&self, target: ActorId, watcher: ActorId) {
-        self.watchers.lock().retain(|(t, w)| !(*t == target && w.id() == watcher));
+        let mut watchers = self.watchers.lock();
+        let before = watchers.len();
+        watchers.retain(|(t, w)| !(*t == target && w.id() == watcher));
+        if watchers.len() != before {
+            drop(watchers);
+            self.control(&Header::Unwatch { target: target.sequence(), watcher: watcher.sequence() }, &[]);
+        }
+    }
+
+    /// The peer says its actor `target`, watched by local `watcher`,
+    /// stopped: the watcher is told (once), and the notice acknowledged.
+    pub(crate) fn terminated(&self, target: u64, watcher: u64, reason: StopReason) {
+        let id = ActorId::from_parts(self.node, target);
+        let found = {
+            let mut watchers = self.watchers.lock();
+            let at = watchers.iter().position(|(t, w)| *t == id && w.id().sequence() == watcher);
+            at.map(|at| watchers.swap_remove(at).1)
+        };
+        if let Some(endpoint) = found {
+            let _ = endpoint.signal(Signal::Terminated(Terminated::new(id, reason)));
+        }
+        self.control(&Header::TerminatedAck { target, watcher }, &[]);
+    }
+
+    /// Sends the notice that local `target`, watched by the peer's
+    /// `watcher`, stopped; kept until acknowledged.
+    pub(crate) fn notify_terminated(&self, target: u64, watcher: u64, reason: StopReason) {
+        if !self.watched_by.lock().remove(&(target, watcher)) {
+            return; // unwatched meanwhile, or told already
+        }
+        self.unacked.lock().insert((target, watcher), reason.clone());
+        self.control(&Header::Terminated { target, watcher, reason }, &[]);
+    }
+
+    /// The peer got the notice for `(target, watcher)`.
+    pub(crate) fn terminated_acked(&self, target: u64, watcher: u64) {
+        self.unacked.lock().remove(&(target, watcher));
     }
 }
 

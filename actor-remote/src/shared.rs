@@ -13,7 +13,9 @@ use tokio_util::task::TaskTracker;
 use crate::config::Config;
 use crate::exposed::Exposed;
 use crate::facts::PeerDown;
+use crate::membership::Membership;
 use crate::peer::Peer;
+use crate::shared_events::SharedEvents;
 use crate::tls::Tls;
 use crate::wire::handshake::Me;
 
@@ -29,6 +31,12 @@ pub(crate) struct Shared {
     pub(crate) tasks: TaskTracker,
     /// Counts links coming up and going down, for those who wait for one.
     pub(crate) links: tokio::sync::watch::Sender<u64>,
+    /// The cluster as this node knows it.
+    pub(crate) membership: Membership,
+    /// The fact types shared with the cluster.
+    pub(crate) shared_events: SharedEvents,
+    /// The address the node listens on, if it does.
+    pub(crate) local: Option<std::net::SocketAddr>,
 }
 
 impl Shared {

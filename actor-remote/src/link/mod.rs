@@ -16,8 +16,10 @@ use bytes::BytesMut;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 
+use crate::claims;
 use crate::error::{ConnectError, HandshakeError};
 use crate::facts::{HandshakeFailed, PeerConnected, PeerDisconnected};
+use crate::membership::{Input, MemberId};
 use crate::peer::{LinkState, Peer};
 use crate::shared::Shared;
 use crate::wire::handshake::Hello;
@@ -180,6 +182,15 @@ fn establish(
         incarnation: hello.incarnation,
         addr: remote,
     });
+    // Gossip introduces the two nodes to each other; names are settled.
+    shared.membership.send(Input::Linked(MemberId {
+        node: hello.node,
+        incarnation: hello.incarnation,
+        started: 0,
+        generation: 0,
+        listen: hello.listen.clone(),
+    }));
+    claims::reclaim(shared, &peer);
     let (s, p, c) = (shared.clone(), peer.clone(), cancel.clone());
     shared.tasks.spawn(async move {
         let reason = writer::run(&p, link, write, &c, s.config.write_timeout).await;

@@ -14,10 +14,13 @@ use tokio::io::ReadHalf;
 use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
 
+use crate::claims;
 use crate::exposed::dead_letter;
+use crate::membership::Input;
 use crate::peer::{Answer, Deliver, Inbound, Peer, Queued, ReplyRoute};
 use crate::shared::Shared;
 use crate::tls::Io;
+use crate::watched;
 use crate::wire::envelope::{Failure, Header, StopHow};
 use crate::wire::{frame, WireError};
 
@@ -113,6 +116,30 @@ fn dispatch(
                 let _ = exposure.endpoint.signal(signal);
             }
         }
+        Header::Swim => {
+            if !shared.membership.send(Input::Swim(payload)) {
+                tracing::debug!(peer = %peer.node, "gossip inbox full; a SWIM packet dropped");
+            }
+        }
+        Header::Heartbeat => shared.membership.heartbeat(peer.node),
+        Header::Leave => {
+            shared.membership.leaving(peer.node, peer.incarnation);
+            shared.membership.send(Input::Left(peer.node));
+        }
+        Header::Watch { target, watcher } => watched::watch(&shared.exposed, peer, target, watcher),
+        Header::Unwatch { target, watcher } => watched::unwatch(&shared.exposed, peer, target, watcher),
+        Header::Terminated { target, watcher, reason } => peer.terminated(target, watcher, reason),
+        Header::TerminatedAck { target, watcher } => peer.terminated_acked(target, watcher),
+        Header::Event { name } => {
+            if let Err(e) = shared.shared_events.republish(&shared.system, name, &payload) {
+                tracing::warn!(peer = %peer.node, event = name, error = %e, "a shared fact failed to decode; dropped");
+            }
+        }
+        Header::Claim { corr, name, since } => {
+            let holder = claims::answer(shared, peer.node, name, since);
+            peer.control(&Header::Claimed { corr, holder }, &[]);
+        }
+        Header::Claimed { corr, holder } => answer(peer, corr, Answer::Claimed(holder)),
     }
     Ok(())
 }

@@ -43,6 +43,29 @@ pub(crate) enum Header<'a> {
     NotFound { corr: u64 },
     /// Stop the target (a remote `stop`, `drain_and_stop` or `kill`).
     Stop { target: u64, how: StopHow },
+    /// Membership gossip; payload: one SWIM packet (foca's encoding).
+    Swim,
+    /// "Still here": one per heartbeat interval, for the failure detector.
+    Heartbeat,
+    /// The sender leaves the cluster on purpose (not a failure).
+    Leave,
+    /// Tell the sender's actor `watcher` when `target` stops. Resent on
+    /// every new link until the notice comes back; idempotent.
+    Watch { target: u64, watcher: u64 },
+    /// Forget the watch of `target` by `watcher`.
+    Unwatch { target: u64, watcher: u64 },
+    /// `target`, watched by the receiver's `watcher`, stopped. Resent on
+    /// every new link until acknowledged.
+    Terminated { target: u64, watcher: u64, reason: StopReason },
+    /// The notice for `(target, watcher)` arrived.
+    TerminatedAck { target: u64, watcher: u64 },
+    /// A fact shared across the cluster; payload: the fact.
+    Event { name: &'a str },
+    /// May the sender expose `name`? `since` orders claims: the older wins.
+    Claim { corr: u64, name: &'a str, since: u64 },
+    /// The answer to a claim: `None` if granted, or the node that holds
+    /// the name with an older claim.
+    Claimed { corr: u64, holder: Option<actor_core::NodeId> },
 }
 
 /// How a remote stop stops.
@@ -92,7 +115,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn header() -> impl Strategy<Value = (u8, u64, u64, String, u32)> {
-        (0u8..9, any::<u64>(), any::<u64>(), ".{0,40}", any::<u32>())
+        (0u8..19, any::<u64>(), any::<u64>(), ".{0,40}", any::<u32>())
     }
 
     fn build(kind: u8, a: u64, b: u64, name: &str, n: u32) -> Header<'_> {
@@ -105,7 +128,17 @@ mod tests {
             5 => Header::Lookup { corr: b, name },
             6 => Header::Found { corr: b, target: a, window: n, handles: vec![name, name] },
             7 => Header::NotFound { corr: b },
-            _ => Header::Stop { target: a, how: StopHow::Drain },
+            8 => Header::Stop { target: a, how: StopHow::Drain },
+            9 => Header::Swim,
+            10 => Header::Heartbeat,
+            11 => Header::Leave,
+            12 => Header::Watch { target: a, watcher: b },
+            13 => Header::Unwatch { target: a, watcher: b },
+            14 => Header::Terminated { target: a, watcher: b, reason: StopReason::Panicked(name.to_owned()) },
+            15 => Header::TerminatedAck { target: a, watcher: b },
+            16 => Header::Event { name },
+            17 => Header::Claim { corr: b, name, since: a },
+            _ => Header::Claimed { corr: b, holder: Some(actor_core::NodeId::from_u128(u128::from(a))) },
         }
     }
 

@@ -27,7 +27,7 @@ use crate::codec::postcard_into;
 pub(crate) const MAGIC: [u8; 4] = *b"ACTR";
 
 /// The protocol version this build speaks.
-pub(crate) const VERSION: u16 = 1;
+pub(crate) const VERSION: u16 = 2;
 
 /// Bytes of a nonce and of a proof.
 pub(crate) const NONCE_LEN: usize = 32;

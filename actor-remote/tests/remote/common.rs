@@ -130,7 +130,7 @@ pub(crate) async fn pair_with(
 ) -> Pair {
     let (sys_b, b) = node_with(config_b).await;
     let ledger = sys_b.spawn(Ledger::default());
-    b.expose("ledger", &ledger).unwrap();
+    b.expose("ledger", &ledger).await.unwrap();
     let (sys_a, a) = node_with(config_a).await;
     a.connect(&b.local_addr().unwrap().to_string()).await.expect("a connects to b");
     let remote = a.lookup::<Ledger>("ledger").await.expect("a finds the ledger");

@@ -25,7 +25,7 @@ async fn still_serves(node: &Node) {
     let (system, other) = crate::common::node().await;
     let ledger = node.system().spawn(Ledger::default());
     let name = format!("probe-{}", ledger.id());
-    node.expose(&name, &ledger).unwrap();
+    node.expose(&name, &ledger).await.unwrap();
     other.connect(&node.local_addr().unwrap().to_string()).await.expect("a good peer still connects");
     let remote = other.lookup::<Ledger>(&name).await.unwrap();
     assert_eq!(remote.ask(Double(5)).await.unwrap(), 10);
@@ -94,7 +94,7 @@ async fn a_wrong_version_is_named_on_both_sides() {
     let mut answer = Vec::new();
     tokio::time::timeout(WAIT, tcp.read_to_end(&mut answer)).await.unwrap().unwrap();
     let fact = next(&mut refused).await;
-    let expected = "protocol version 9 is not supported (this node speaks 1)";
+    let expected = "protocol version 9 is not supported (this node speaks 2)";
     assert!(fact.reason.contains(expected), "{}", fact.reason);
     // The refusal the peer reads says the same.
     assert!(String::from_utf8_lossy(&answer).contains(expected), "{answer:?}");
@@ -163,7 +163,7 @@ async fn proxied(
 ) -> (Pair, Proxy) {
     let (sys_b, b) = node_with(config_b).await;
     let ledger = sys_b.spawn(Ledger::default());
-    b.expose("ledger", &ledger).unwrap();
+    b.expose("ledger", &ledger).await.unwrap();
     let proxy = Proxy::start(b.local_addr().unwrap()).await;
     let (sys_a, a) = node_with(config_a).await;
     a.connect(&proxy.addr.to_string()).await.unwrap();

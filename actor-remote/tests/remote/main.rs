@@ -1,6 +1,7 @@
 //! actor-remote's behaviour tests: nodes in one process on loopback (and,
 //! in `processes`, in two).
 
+mod cluster;
 mod common;
 mod hostile;
 mod links;

@@ -103,7 +103,7 @@ async fn stop_and_kill_reach_the_remote_actor() {
     assert_eq!(gone, actor_remote::LookupError::NotFound("ledger".into()));
 
     let other = pair.sys_b.spawn(Ledger::default());
-    pair.b.expose("other", &other).unwrap();
+    pair.b.expose("other", &other).await.unwrap();
     pair.a.lookup::<Ledger>("other").await.unwrap().kill();
     assert_eq!(other.wait_for_stop().await, StopReason::Killed);
     pair.shutdown().await;

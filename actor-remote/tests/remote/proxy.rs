@@ -23,6 +23,7 @@ pub(crate) struct Proxy {
     stall: watch::Sender<bool>,
     stall_answers: watch::Sender<bool>,
     cut: watch::Sender<u64>,
+    refuse: watch::Sender<bool>,
 }
 
 impl Proxy {
@@ -38,10 +39,15 @@ impl Proxy {
         let (stall, stalled) = watch::channel(false);
         let (stall_answers, answers_stalled) = watch::channel(false);
         let (cut, cuts) = watch::channel(0u64);
+        let (refuse, refusing) = watch::channel(false);
         let record = recorded.clone();
         tokio::spawn(async move {
             loop {
                 let Ok((client, _)) = listener.accept().await else { return };
+                if *refusing.borrow() {
+                    drop(client);
+                    continue;
+                }
                 let Ok(server) = TcpStream::connect(target).await else { return };
                 let generation = *cuts.borrow();
                 let mut cut_here = cuts.clone();
@@ -60,7 +66,7 @@ impl Proxy {
                 });
             }
         });
-        Proxy { addr, recorded, answered, inject, stall, stall_answers, cut }
+        Proxy { addr, recorded, answered, inject, stall, stall_answers, cut, refuse }
     }
 
     /// Writes `bytes` to the server as if the client had sent them.
@@ -81,6 +87,14 @@ impl Proxy {
     /// Stops (or resumes) reading what the server sends back.
     pub(crate) fn stall_answers(&self, stalled: bool) {
         self.stall_answers.send_replace(stalled);
+    }
+
+    /// A network partition (or its end): live connections go silent both
+    /// ways without closing, and new ones are refused.
+    pub(crate) fn partition(&self, on: bool) {
+        self.refuse.send_replace(on);
+        self.stall(on);
+        self.stall_answers(on);
     }
 
     /// Breaks the live connections, both directions at once; later
