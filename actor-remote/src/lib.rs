@@ -79,6 +79,7 @@ pub mod facts;
 mod gossip;
 mod link;
 mod membership;
+pub mod net;
 mod node;
 mod peer;
 mod shared;

@@ -12,7 +12,7 @@ use actor_core::remote::{RemoteActor, RemoteMessage};
 use actor_core::{ActorId, ActorRef, ActorSystem, Event, NodeId, Recipient};
 use bytes::BytesMut;
 use parking_lot::RwLock;
-use tokio::net::TcpListener;
+use crate::net::{Network, Tcp};
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -84,6 +84,7 @@ impl Node {
             system: system.clone(),
             listen: None,
             advertise: None,
+            network: Arc::new(Tcp),
             seeds: Vec::new(),
             config: Config::default(),
             codec: Postcard,
@@ -98,6 +99,7 @@ pub struct NodeBuilder<C: Codec = Postcard> {
     system: ActorSystem,
     listen: Option<String>,
     advertise: Option<String>,
+    network: Arc<dyn Network>,
     seeds: Vec<String>,
     config: Config,
     codec: C,
@@ -127,6 +129,14 @@ impl<C: Codec> NodeBuilder<C> {
         self
     }
 
+    /// What carries the links: [`Tcp`](crate::net::Tcp) unless another
+    /// [`Network`] is given (a network simulator in tests, say). Addresses
+    /// (listen, seeds, advertised) are that network's.
+    pub fn network(mut self, network: impl Network) -> Self {
+        self.network = Arc::new(network);
+        self
+    }
+
     /// The cluster's shared secret (required). Every node of the cluster
     /// must have the same; it never crosses the wire.
     pub fn secret(mut self, secret: impl AsRef<[u8]>) -> Self {
@@ -146,6 +156,7 @@ impl<C: Codec> NodeBuilder<C> {
             system: self.system,
             listen: self.listen,
             advertise: self.advertise,
+            network: self.network,
             seeds: self.seeds,
             config: self.config,
             codec,
@@ -265,9 +276,7 @@ impl<C: Codec> NodeBuilder<C> {
         }
         let listener = match &self.listen {
             Some(addr) => Some(
-                TcpListener::bind(addr)
-                    .await
-                    .map_err(|source| NodeError::Bind { addr: addr.clone(), source })?,
+                self.network.bind(addr).await.map_err(|source| NodeError::Bind { addr: addr.clone(), source })?,
             ),
             None => None,
         };
@@ -292,6 +301,7 @@ impl<C: Codec> NodeBuilder<C> {
             membership,
             shared_events: SharedEvents::default(),
             local,
+            network: self.network,
         });
         shared.tasks.spawn(gossip::run(shared.clone(), gossip_inbox));
         if let Some(listener) = listener {

@@ -37,6 +37,8 @@ pub(crate) struct Shared {
     pub(crate) shared_events: SharedEvents,
     /// The address the node listens on, if it does.
     pub(crate) local: Option<std::net::SocketAddr>,
+    /// What carries the links.
+    pub(crate) network: Arc<dyn crate::net::Network>,
 }
 
 impl Shared {

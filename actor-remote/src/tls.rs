@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName};
-use tokio::net::TcpStream;
+use crate::net::Rewound;
 use tokio_rustls::rustls::server::WebPkiClientVerifier;
 use tokio_rustls::rustls::{self, ClientConfig, RootCertStore, ServerConfig};
 use tokio_rustls::{TlsAcceptor, TlsConnector};
@@ -14,13 +14,12 @@ use tokio_rustls::{TlsAcceptor, TlsConnector};
 use crate::error::{HandshakeError, NodeError};
 
 /// A byte stream a link runs on: TCP, or TLS over TCP.
-pub(crate) trait Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static {}
-impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static> Io for T {}
+pub(crate) use crate::net::Stream as Io;
 
 /// Why an incoming connection did not become TLS.
 pub(crate) enum NotTls {
     /// The peer spoke plain text: it should be told, in plain text.
-    PlainText(TcpStream),
+    PlainText(Box<dyn Io>),
     /// TLS itself failed.
     Failed(HandshakeError),
 }
@@ -112,7 +111,7 @@ pub(crate) struct Tls {
 }
 
 impl Tls {
-    pub(crate) async fn connect(&self, tcp: TcpStream) -> Result<Box<dyn Io>, HandshakeError> {
+    pub(crate) async fn connect(&self, tcp: Box<dyn Io>) -> Result<Box<dyn Io>, HandshakeError> {
         match self.connector.connect(self.name.clone(), tcp).await {
             Ok(tls) => Ok(Box::new(tls)),
             Err(e) => Err(HandshakeError::Tls(format!("TLS handshake failed (does the peer use TLS?): {e}"))),
@@ -121,14 +120,19 @@ impl Tls {
 
     /// Accepts TLS, or hands a plain-text peer's stream back so that the
     /// caller can tell it why it is refused (both ends then see the reason).
-    pub(crate) async fn accept(&self, tcp: TcpStream) -> Result<Box<dyn Io>, NotTls> {
-        let mut first = [0u8; 1];
-        match tcp.peek(&mut first).await {
-            Ok(1) if first[0] != TLS_HANDSHAKE_RECORD => return Err(NotTls::PlainText(tcp)),
-            Ok(_) => {}
+    pub(crate) async fn accept(&self, mut stream: Box<dyn Io>) -> Result<Box<dyn Io>, NotTls> {
+        use tokio::io::AsyncReadExt;
+        // The first byte says whether the peer speaks TLS; it is read again
+        // by whoever reads the stream next.
+        let first = match stream.read_u8().await {
+            Ok(byte) => byte,
             Err(e) => return Err(NotTls::Failed(HandshakeError::Io(e.to_string()))),
+        };
+        let stream: Box<dyn Io> = Box::new(Rewound::new(first, stream));
+        if first != TLS_HANDSHAKE_RECORD {
+            return Err(NotTls::PlainText(stream));
         }
-        match self.acceptor.accept(tcp).await {
+        match self.acceptor.accept(stream).await {
             Ok(tls) => Ok(Box::new(tls)),
             Err(e) => Err(NotTls::Failed(HandshakeError::Tls(format!("TLS handshake failed: {e}")))),
         }

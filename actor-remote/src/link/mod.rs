@@ -13,13 +13,13 @@ use std::time::Duration;
 
 use backon::{BackoffBuilder, ExponentialBuilder};
 use bytes::BytesMut;
-use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 
 use crate::claims;
 use crate::error::{ConnectError, HandshakeError};
 use crate::facts::{HandshakeFailed, PeerConnected, PeerDisconnected};
 use crate::membership::{Input, MemberId};
+use crate::net::Listener;
 use crate::peer::{LinkState, Peer};
 use crate::shared::Shared;
 use crate::wire::handshake::Hello;
@@ -41,17 +41,17 @@ pub(crate) async fn connect(shared: &Arc<Shared>, addr: &str) -> Result<Arc<Peer
         ConnectError::Handshake { addr: addr.to_owned(), reason }
     };
     let timeout = shared.config.handshake_timeout;
-    let tcp = match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
-        Ok(Ok(tcp)) => tcp,
+    let connection = match tokio::time::timeout(timeout, shared.network.connect(addr)).await {
+        Ok(Ok(connection)) => connection,
         Ok(Err(source)) => return Err(ConnectError::Io { addr: addr.to_owned(), source }),
         Err(_) => return Err(ConnectError::Timeout { addr: addr.to_owned() }),
     };
-    let remote = tcp.peer_addr().ok();
-    let _ = tcp.set_nodelay(true);
+    let remote = connection.peer;
+    let tcp = connection.stream;
     let handshake = async {
         let io: Box<dyn Io> = match &shared.tls {
             Some(tls) => tls.connect(tcp).await?,
-            None => Box::new(tcp),
+            None => tcp,
         };
         let mut conn = handshake::framed(io);
         let hello = handshake::dial(&mut conn, &shared.me, &shared.config.secret).await?;
@@ -72,14 +72,14 @@ pub(crate) async fn connect(shared: &Arc<Shared>, addr: &str) -> Result<Arc<Peer
 /// Accepts connections until the node shuts down; each runs its
 /// handshake in a task of its own, so a silent or hostile peer holds up
 /// nobody.
-pub(crate) async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
+pub(crate) async fn accept_loop(shared: Arc<Shared>, mut listener: Box<dyn Listener>) {
     loop {
         let accepted = tokio::select! {
             () = shared.shutdown.cancelled() => return,
             accepted = listener.accept() => accepted,
         };
         let (tcp, remote) = match accepted {
-            Ok(accepted) => accepted,
+            Ok(connection) => (connection.stream, connection.peer),
             Err(e) => {
                 // Out of file descriptors, say: wait a little rather than spin.
                 tracing::warn!(error = %e, "accepting a connection failed");
@@ -87,26 +87,25 @@ pub(crate) async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
                 continue;
             }
         };
-        let _ = tcp.set_nodelay(true);
         let shared2 = shared.clone();
         shared.tasks.spawn(async move { accept_one(shared2, tcp, remote).await });
     }
 }
 
-async fn accept_one(shared: Arc<Shared>, tcp: TcpStream, remote: SocketAddr) {
+async fn accept_one(shared: Arc<Shared>, tcp: Box<dyn Io>, remote: Option<SocketAddr>) {
     let handshake = async {
         let io: Box<dyn Io> = match &shared.tls {
             Some(tls) => match tls.accept(tcp).await {
                 Ok(io) => io,
                 Err(NotTls::Failed(e)) => return Err(e),
                 Err(NotTls::PlainText(tcp)) => {
-                    let mut conn = handshake::framed(Box::new(tcp));
+                    let mut conn = handshake::framed(tcp);
                     let refused =
                         HandshakeError::Tls("this node requires TLS; the peer spoke plain text".into());
                     return Err(handshake::refuse(&mut conn, refused).await);
                 }
             },
-            None => Box::new(tcp),
+            None => tcp,
         };
         let mut conn = handshake::framed(io);
         let hello = handshake::accept(&mut conn, &shared.me, &shared.config.secret).await?;
@@ -119,14 +118,14 @@ async fn accept_one(shared: Arc<Shared>, tcp: TcpStream, remote: SocketAddr) {
     let reason = match outcome {
         Ok(Ok((conn, hello))) => {
             let parts = conn.into_parts();
-            establish(&shared, parts.io, parts.read_buf, hello, None, Some(remote));
+            establish(&shared, parts.io, parts.read_buf, hello, None, remote);
             return;
         }
         Ok(Err(reason)) => reason.to_string(),
         Err(_) => "the peer did not finish the handshake in time".to_owned(),
     };
-    tracing::warn!(peer = %remote, %reason, "refused a connection");
-    shared.system.events().publish(HandshakeFailed { addr: Some(remote), reason });
+    tracing::warn!(peer = ?remote, %reason, "refused a connection");
+    shared.system.events().publish(HandshakeFailed { addr: remote, reason });
 }
 
 /// Makes a handshaken connection the link of its peer; `dialed` is the

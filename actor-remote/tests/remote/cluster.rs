@@ -18,12 +18,13 @@ use crate::proxy::Proxy;
 
 const WAIT: Duration = Duration::from_secs(20);
 
-/// A detector that decides within about half a second.
+/// A detector that decides within about a second and a half (and that
+/// absorbs the stalls of a loaded two-core CI machine).
 fn fast(builder: NodeBuilder) -> NodeBuilder {
     builder
-        .heartbeat_interval(Duration::from_millis(50))
-        .acceptable_pause(Duration::from_millis(150))
-        .suspect_timeout(Duration::from_millis(200))
+        .heartbeat_interval(Duration::from_millis(100))
+        .acceptable_pause(Duration::from_millis(600))
+        .suspect_timeout(Duration::from_millis(500))
         .lookup_timeout(Duration::from_secs(2))
 }
 
@@ -82,9 +83,9 @@ async fn notice(rx: &mut mpsc::UnboundedReceiver<Terminated>) -> Terminated {
     tokio::time::timeout(WAIT, rx.recv()).await.expect("a notice comes").expect("watcher alive")
 }
 
-/// No second notice within a few detector periods.
+/// No second notice within a detector's decision time.
 async fn no_more(rx: &mut mpsc::UnboundedReceiver<Terminated>) {
-    let extra = tokio::time::timeout(Duration::from_millis(700), rx.recv()).await;
+    let extra = tokio::time::timeout(Duration::from_millis(1500), rx.recv()).await;
     assert!(extra.is_err(), "a second notice came: {extra:?}");
 }
 
@@ -158,7 +159,7 @@ async fn a_member_that_leaves_is_left_not_down() {
     let fact = next(&mut left).await;
     assert_eq!((fact.node, fact.incarnation), (b.id(), b.incarnation()));
     assert!(a.members().is_empty());
-    tokio::time::sleep(Duration::from_millis(500)).await; // a down would come within this
+    tokio::time::sleep(Duration::from_millis(1500)).await; // a down would come within this
     assert!(down.try_recv().is_none(), "a leave was reported as a failure");
     a.shutdown().await;
 }
