@@ -1,12 +1,20 @@
-//! Two nodes, two processes: a bank service on one, a client on the other,
-//! talking through the same `ActorRef` API as local actors.
+//! A bank service in a cluster of processes, reached through the same
+//! `ActorRef` API as local actors.
 //!
-//! `cargo run --example cluster` starts both as child processes of itself
-//! and prints what the client saw. Each role also runs alone:
+//! `cargo run --example cluster` starts three nodes as child processes of
+//! itself. Each runs a small service tree: an account and a keeper. The
+//! keepers agree (through a cluster-wide name, first claim wins) on which
+//! node serves "bank"; the others watch it. Then the serving node is killed
+//! with SIGKILL: the other keepers are told (`NodeDown`), and one of them
+//! takes the service over — an application-level restart, since OTP-style
+//! supervision stays local and remote failure is observed by watch.
+//!
+//! Other roles run alone:
 //!
 //! ```text
-//! cargo run --example cluster -- service 127.0.0.1:7400        # prints "listening on ..."
-//! cargo run --example cluster -- client 127.0.0.1:7400 [count]
+//! cargo run --example cluster -- node NAME 127.0.0.1:7400 [SEED]  # one node of the three-node demo
+//! cargo run --example cluster -- service 127.0.0.1:7400           # prints "listening on ..."
+//! cargo run --example cluster -- client 127.0.0.1:7400 [count]    # tells and asks the service
 //! ```
 //!
 //! Both need the same secret (`ACTOR_CLUSTER_SECRET`, or the example's
@@ -19,6 +27,8 @@ use std::time::{Duration, Instant};
 
 use actor_core::prelude::*;
 use actor_core::remote::{RemoteActor, RemoteHandlers, RemoteMessage};
+use actor_core::supervision::{ChildSpec, Strategy, Supervisor};
+use actor_remote::facts::NameLost;
 use actor_remote::Node;
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -155,6 +165,225 @@ async fn client(addr: &str, count: u64) -> Result<(), Box<dyn std::error::Error>
     Ok(())
 }
 
+/// Finds (or takes over) the bank for the rest of the node: see the
+/// module's docs. A child of the node's service tree.
+struct Keeper {
+    name: String,
+    node: Node,
+    local: Option<ActorRef<Account>>,
+    serving: bool,
+}
+
+impl Actor for Keeper {
+    async fn on_start(&mut self, ctx: &mut Context<Self>) -> Result<(), ActorError> {
+        // After a partition heals, one of two nodes serving the bank gives
+        // the name up: then this keeper looks for the bank again.
+        ctx.subscribe::<NameLost>();
+        Ok(())
+    }
+
+    async fn on_terminated(&mut self, ctx: &mut Context<Self>, gone: Terminated) {
+        println!("{}: the bank on node {} stopped: {}", self.name, gone.id.node(), gone.reason);
+        ctx.myself().try_tell(Find).ok();
+    }
+}
+
+impl Handler<NameLost> for Keeper {
+    async fn handle(&mut self, lost: NameLost, ctx: &mut Context<Self>) {
+        println!("{}: no longer serving {:?}: node {} holds it", self.name, lost.name, lost.holder);
+        self.serving = false;
+        ctx.myself().try_tell(Find).ok();
+    }
+}
+
+/// "Serve with this account if nobody else does": from `main`, once the
+/// tree is up.
+struct Serve(ActorRef<Account>);
+impl Message for Serve {
+    type Reply = ();
+}
+
+/// "Find the bank, or serve it."
+struct Find;
+impl Message for Find {
+    type Reply = ();
+}
+
+impl Handler<Serve> for Keeper {
+    async fn handle(&mut self, Serve(account): Serve, ctx: &mut Context<Self>) {
+        self.local = Some(account);
+        ctx.myself().try_tell(Find).ok();
+    }
+}
+
+impl Handler<Find> for Keeper {
+    async fn handle(&mut self, _: Find, ctx: &mut Context<Self>) {
+        if self.serving {
+            return;
+        }
+        match self.node.lookup::<Account>("bank").await {
+            Ok(bank) => {
+                println!("{}: the bank is served by node {}", self.name, bank.id().node());
+                ctx.watch(&bank);
+                return;
+            }
+            Err(_) => {} // nobody serves it yet (or any more)
+        }
+        let Some(account) = &self.local else { return };
+        match self.node.expose("bank", account).await {
+            Ok(()) => {
+                self.serving = true;
+                println!("{}: serving the bank", self.name);
+            }
+            // Another node was first: look again shortly.
+            Err(_) => {
+                ctx.send_after(Find, Duration::from_millis(100));
+            }
+        }
+    }
+}
+
+/// One node of the three-node demo: its service tree, then it waits until
+/// stdin closes (or it is killed).
+async fn member(name: &str, listen: &str, seed: Option<&str>) -> Result<(), Box<dyn std::error::Error>> {
+    let system = ActorSystem::new();
+    let mut builder = Node::builder(&system)
+        .listen(listen)
+        .secret(secret())
+        // Decide about a dead node within ~2.5 s instead of the default ~6.5 s.
+        .heartbeat_interval(Duration::from_millis(200))
+        .acceptable_pause(Duration::from_secs(1))
+        .suspect_timeout(Duration::from_secs(1));
+    if let Some(seed) = seed {
+        builder = builder.seed(seed);
+    }
+    let detection = builder.detection_time();
+    let node = builder.start().await?;
+    println!(
+        "{name}: node {} listening on {} (detects a dead member in ~{detection:?})",
+        node.id(),
+        node.local_addr().ok_or("no address")?
+    );
+    let keeper_node = node.clone();
+    let keeper_name = name.to_owned();
+    let tree = Supervisor::builder()
+        .name("services")
+        .strategy(Strategy::OneForOne)
+        .child(ChildSpec::new("account", Account::default))
+        .child(ChildSpec::new("keeper", move || Keeper {
+            name: keeper_name.clone(),
+            node: keeper_node.clone(),
+            local: None,
+            serving: false,
+        }))
+        .spawn(&system)
+        .await?;
+    let account = tree.child::<Account>("account").await?;
+    tree.child::<Keeper>("keeper").await?.tell(Serve(account)).await?;
+    let mut stdin = BufReader::new(tokio::io::stdin()).lines();
+    while let Ok(Some(_)) = stdin.next_line().await {}
+    node.leave().await;
+    system.shutdown().await;
+    Ok(())
+}
+
+/// A node of the demo, as a child process, and its output lines.
+struct Child {
+    process: tokio::process::Child,
+    lines: tokio::sync::mpsc::UnboundedReceiver<String>,
+}
+
+fn start_member(me: &std::path::Path, args: &[&str]) -> Result<Child, Box<dyn std::error::Error>> {
+    let mut process = Command::new(me)
+        .arg("node")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()?;
+    let mut out = BufReader::new(process.stdout.take().ok_or("no stdout")?).lines();
+    let (tx, lines) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = out.next_line().await {
+            println!("  | {line}");
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    Ok(Child { process, lines })
+}
+
+/// Waits for a line containing `text` from `child` (30 s at most).
+async fn expect_line(child: &mut Child, text: &str) -> Result<String, Box<dyn std::error::Error>> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        match tokio::time::timeout_at(deadline, child.lines.recv()).await {
+            Ok(Some(line)) if line.contains(text) => return Ok(line),
+            Ok(Some(_)) => continue,
+            _ => return Err(format!("no line with {text:?} came").into()),
+        }
+    }
+}
+
+/// Three nodes; the one serving the bank is killed; another takes over.
+async fn three() -> Result<(), Box<dyn std::error::Error>> {
+    let me = std::env::current_exe()?;
+    println!("1. three nodes join through the first one's address");
+    let mut a = start_member(&me, &["A", "127.0.0.1:0"])?;
+    let first = expect_line(&mut a, "listening on").await?;
+    let seed = first.split(' ').nth(5).ok_or("no address")?.to_owned();
+    let mut b = start_member(&me, &["B", "127.0.0.1:0", &seed])?;
+    let mut c = start_member(&me, &["C", "127.0.0.1:0", &seed])?;
+    expect_line(&mut a, "serving the bank").await?;
+    expect_line(&mut b, "the bank is served by").await?;
+    expect_line(&mut c, "the bank is served by").await?;
+
+    println!("2. the node serving the bank is killed (SIGKILL: no goodbye)");
+    let killed = Instant::now();
+    a.process.start_kill()?;
+    a.process.wait().await?;
+    expect_line(&mut b, "stopped: node down").await?;
+    expect_line(&mut c, "stopped: node down").await?;
+    println!("   both watchers told after {:?}", killed.elapsed());
+
+    println!("3. one keeper takes the bank over; the other finds it");
+    let (mut taker, mut finder) = (None, None);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while taker.is_none() || finder.is_none() {
+        tokio::select! {
+            Some(line) = b.lines.recv() => sort_line(line, "B", &mut taker, &mut finder),
+            Some(line) = c.lines.recv() => sort_line(line, "C", &mut taker, &mut finder),
+            () = tokio::time::sleep_until(deadline) => return Err("the service was not recovered".into()),
+        }
+    }
+    println!(
+        "   {} serves the bank, {} uses it: recovered {:?} after the kill",
+        taker.unwrap_or("?"),
+        finder.unwrap_or("?"),
+        killed.elapsed()
+    );
+    for mut child in [b, c] {
+        drop(child.process.stdin.take()); // the node leaves when its stdin closes
+        child.process.wait().await?;
+    }
+    println!("all nodes are done");
+    Ok(())
+}
+
+fn sort_line(
+    line: String,
+    who: &'static str,
+    taker: &mut Option<&'static str>,
+    finder: &mut Option<&'static str>,
+) {
+    if line.contains("serving the bank") {
+        *taker = Some(who);
+    } else if line.contains("the bank is served by") {
+        *finder = Some(who);
+    }
+}
+
 /// Starts the service and the client as child processes of this program.
 async fn both() -> Result<(), Box<dyn std::error::Error>> {
     let me = std::env::current_exe()?;
@@ -184,10 +413,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     examples::init_tracing();
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
-        [] => both().await,
+        [] => three().await,
+        ["two"] => both().await,
+        ["node", name, listen] => member(name, listen, None).await,
+        ["node", name, listen, seed] => member(name, listen, Some(seed)).await,
         ["service", listen] => service(listen).await,
         ["client", addr] => client(addr, 10_000).await,
         ["client", addr, count] => client(addr, count.parse()?).await,
-        _ => Err("usage: cluster [service ADDR | client ADDR [COUNT]]".into()),
+        _ => Err("usage: cluster [two | node NAME ADDR [SEED] | service ADDR | client ADDR [COUNT]]".into()),
     }
 }

@@ -6,13 +6,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::net::{Network, Tcp};
 use actor_core::dev::Endpoint;
 use actor_core::events::{Overflow, SubscribeOptions, Subscription, DEFAULT_EVENT_BUFFER};
 use actor_core::remote::{RemoteActor, RemoteMessage};
 use actor_core::{ActorId, ActorRef, ActorSystem, Event, NodeId, Recipient};
 use bytes::BytesMut;
 use parking_lot::RwLock;
-use crate::net::{Network, Tcp};
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -264,8 +264,9 @@ impl<C: Codec> NodeBuilder<C> {
         crate::membership::time_to_suspect(&self.config.detector) + self.config.suspect_timeout
     }
 
-    /// Binds the listen address and dials the seeds (a seed that cannot be
-    /// reached yet is retried in the background, with back-off).
+    /// Binds the listen address and dials each seed once (a seed that
+    /// cannot be reached yet is retried in the background, with back-off;
+    /// a dial takes at most the handshake timeout).
     ///
     /// # Errors
     /// [`NodeError::NoSecret`] without a secret, [`NodeError::Bind`] if
@@ -276,7 +277,10 @@ impl<C: Codec> NodeBuilder<C> {
         }
         let listener = match &self.listen {
             Some(addr) => Some(
-                self.network.bind(addr).await.map_err(|source| NodeError::Bind { addr: addr.clone(), source })?,
+                self.network
+                    .bind(addr)
+                    .await
+                    .map_err(|source| NodeError::Bind { addr: addr.clone(), source })?,
             ),
             None => None,
         };
@@ -307,9 +311,17 @@ impl<C: Codec> NodeBuilder<C> {
         if let Some(listener) = listener {
             shared.tasks.spawn(link::accept_loop(shared.clone(), listener));
         }
-        for seed in self.seeds {
-            let shared2 = shared.clone();
-            shared.tasks.spawn(async move { link::keep_dialing(shared2, seed).await });
+        // Each seed is dialed once before `start` returns, so that what the
+        // caller does next (expose a name, look one up) already sees the
+        // cluster; a seed not reached is dialed again in the background.
+        let first_dials = self.seeds.iter().map(|seed| link::connect(&shared, seed));
+        let dialed = futures_util::future::join_all(first_dials).await;
+        for (seed, dialed) in self.seeds.into_iter().zip(dialed) {
+            if let Err(e) = dialed {
+                tracing::info!(%seed, error = %e, "seed not reached yet; retrying");
+                let shared2 = shared.clone();
+                shared.tasks.spawn(async move { link::keep_dialing(shared2, seed).await });
+            }
         }
         tracing::info!(node = %shared.me.node, incarnation = shared.me.incarnation, listen = ?local, "node started");
         Ok(Node { _closer: Arc::new(CloseOnDrop(shared.clone())), shared, codec: self.codec })

@@ -1,6 +1,6 @@
-//! Two nodes as separate OS processes on loopback: the cluster example's
-//! binary started twice, as a service and as a client, doing tell and ask
-//! across them.
+//! Nodes as separate OS processes on loopback: the cluster example's
+//! binary started as a service and a client doing tell and ask across
+//! them, and as the three-node demo in which the serving node is killed.
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -53,4 +53,26 @@ async fn a_service_and_a_client_in_two_processes_tell_and_ask() {
     drop(service.stdin.take());
     let status = tokio::time::timeout(Duration::from_secs(30), service.wait()).await.unwrap().unwrap();
     assert!(status.success(), "the service exits cleanly when its stdin closes: {status}");
+}
+
+#[tokio::test]
+async fn three_nodes_one_killed_and_the_service_recovered_elsewhere() {
+    let binary = cluster_example();
+    let run = tokio::time::timeout(
+        Duration::from_secs(120),
+        Command::new(&binary).stderr(Stdio::inherit()).output(),
+    )
+    .await
+    .expect("the demo finishes")
+    .expect("the demo runs");
+    let output = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "the demo failed: {}\n{output}", run.status);
+    // Both survivors were told, once each, that the bank's node died...
+    let told = output.lines().filter(|l| l.contains("stopped: node down")).count();
+    assert!(told >= 2, "{output}");
+    assert!(output.contains("both watchers told after"), "{output}");
+    // ...and exactly one of them took the bank over while the other found it.
+    let summary = output.lines().find(|l| l.contains("serves the bank,")).expect("a summary line");
+    assert!(summary.contains("B serves") || summary.contains("C serves"), "{summary}");
+    assert!(output.contains("all nodes are done"), "{output}");
 }
