@@ -221,13 +221,11 @@ impl Handler<Find> for Keeper {
         if self.serving {
             return;
         }
-        match self.node.lookup::<Account>("bank").await {
-            Ok(bank) => {
-                println!("{}: the bank is served by node {}", self.name, bank.id().node());
-                ctx.watch(&bank);
-                return;
-            }
-            Err(_) => {} // nobody serves it yet (or any more)
+        // Nobody serving it (yet, or any more) is not an error here.
+        if let Ok(bank) = self.node.lookup::<Account>("bank").await {
+            println!("{}: the bank is served by node {}", self.name, bank.id().node());
+            ctx.watch(&bank);
+            return;
         }
         let Some(account) = &self.local else { return };
         match self.node.expose("bank", account).await {
