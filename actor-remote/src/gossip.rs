@@ -237,9 +237,15 @@ fn send(shared: &Arc<Shared>, to: &MemberId, packet: &Bytes) {
     }
 }
 
-/// Dials a member that has no link (one dial at a time per member).
+/// Dials a member that has no link (one dial at a time per member). Of two
+/// members that both listen, the one with the lower node id dials: two
+/// links dialed at once would be one too many, and a message sent on the
+/// one dropped could overtake another.
 fn dial(shared: &Arc<Shared>, to: &MemberId) {
     let Some(addr) = to.listen.clone() else { return };
+    if shared.me.listen.is_some() && to.node < shared.node() {
+        return; // it dials this node
+    }
     if !shared.membership.dialing.lock().insert(to.node) {
         return;
     }
