@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use actor_core::prelude::*;
 use actor_core::remote::{RemoteActor, RemoteHandlers, RemoteMessage};
 use actor_core::supervision::{ChildSpec, Strategy, Supervisor};
-use actor_remote::facts::NameLost;
+use actor_remote::facts::{NameLost, NodeUp};
 use actor_remote::Node;
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -256,7 +256,14 @@ async fn member(name: &str, listen: &str, seed: Option<&str>) -> Result<(), Box<
         builder = builder.seed(seed);
     }
     let detection = builder.detection_time();
+    let mut joined = system.events().subscribe::<NodeUp>();
     let node = builder.start().await?;
+    let me = name.to_owned();
+    tokio::spawn(async move {
+        while let Some(up) = joined.recv().await {
+            println!("{me}: member {} is up", up.node);
+        }
+    });
     println!(
         "{name}: node {} listening on {} (detects a dead member in ~{detection:?})",
         node.id(),
@@ -289,6 +296,8 @@ async fn member(name: &str, listen: &str, seed: Option<&str>) -> Result<(), Box<
 struct Child {
     process: tokio::process::Child,
     lines: tokio::sync::mpsc::UnboundedReceiver<String>,
+    /// Lines read but not matched yet.
+    unread: std::collections::VecDeque<String>,
 }
 
 fn start_member(me: &std::path::Path, args: &[&str]) -> Result<Child, Box<dyn std::error::Error>> {
@@ -309,16 +318,19 @@ fn start_member(me: &std::path::Path, args: &[&str]) -> Result<Child, Box<dyn st
             }
         }
     });
-    Ok(Child { process, lines })
+    Ok(Child { process, lines, unread: Default::default() })
 }
 
 /// Waits for a line containing `text` from `child` (30 s at most).
 async fn expect_line(child: &mut Child, text: &str) -> Result<String, Box<dyn std::error::Error>> {
+    if let Some(at) = child.unread.iter().position(|line| line.contains(text)) {
+        return Ok(child.unread.remove(at).unwrap_or_default());
+    }
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
         match tokio::time::timeout_at(deadline, child.lines.recv()).await {
             Ok(Some(line)) if line.contains(text) => return Ok(line),
-            Ok(Some(_)) => continue,
+            Ok(Some(line)) => child.unread.push_back(line),
             _ => return Err(format!("no line with {text:?} came").into()),
         }
     }
@@ -333,7 +345,12 @@ async fn three() -> Result<(), Box<dyn std::error::Error>> {
     let seed = first.split(' ').nth(5).ok_or("no address")?.to_owned();
     let mut b = start_member(&me, &["B", "127.0.0.1:0", &seed])?;
     let mut c = start_member(&me, &["C", "127.0.0.1:0", &seed])?;
-    expect_line(&mut a, "serving the bank").await?;
+    // Every node sees the two others (the gossip reached everyone) and
+    // knows where the bank is.
+    for node in [&mut a, &mut b, &mut c] {
+        expect_line(node, "is up").await?;
+        expect_line(node, "is up").await?;
+    }
     expect_line(&mut b, "the bank is served by").await?;
     expect_line(&mut c, "the bank is served by").await?;
 
@@ -347,6 +364,12 @@ async fn three() -> Result<(), Box<dyn std::error::Error>> {
 
     println!("3. one keeper takes the bank over; the other finds it");
     let (mut taker, mut finder) = (None, None);
+    for line in b.unread.drain(..) {
+        sort_line(line, "B", &mut taker, &mut finder);
+    }
+    for line in c.unread.drain(..) {
+        sort_line(line, "C", &mut taker, &mut finder);
+    }
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     while taker.is_none() || finder.is_none() {
         tokio::select! {

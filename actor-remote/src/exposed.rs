@@ -87,11 +87,14 @@ pub(crate) struct Exposed {
 const RETIRED: usize = 4096;
 
 impl Exposed {
-    pub(crate) fn insert(&self, exposure: Exposure) -> Result<Arc<Exposure>, ExposeError> {
+    pub(crate) fn insert(&self, mut exposure: Exposure) -> Result<Arc<Exposure>, ExposeError> {
         let mut by_name = self.by_name.write();
         if by_name.contains_key(&exposure.name) {
             return Err(ExposeError::NameTaken(exposure.name));
         }
+        // The claim's time is taken under the lock that answers claims: a
+        // claim answered before this one's insert is older than it.
+        exposure.since = claim_time();
         let exposure = Arc::new(exposure);
         by_name.insert(exposure.name.clone(), exposure.clone());
         self.by_target.write().insert(exposure.id.sequence(), exposure.clone());

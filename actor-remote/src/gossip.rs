@@ -14,8 +14,8 @@ use std::time::Duration;
 use actor_core::NodeId;
 use bytes::Bytes;
 use foca::{
-    AccumulatingRuntime, Foca, Member as SwimMember, NoCustomBroadcast, OwnedNotification, PostcardCodec,
-    State, Timer,
+    AccumulatingRuntime, Foca, Incarnation, Member as SwimMember, NoCustomBroadcast, OwnedNotification,
+    PostcardCodec, State, Timer,
 };
 use futures_util::StreamExt;
 use rand::rngs::SmallRng;
@@ -82,6 +82,10 @@ pub(crate) async fn run(shared: Arc<Shared>, mut inbox: mpsc::Receiver<Input>) {
         Foca::new(me(&shared), swim_config(&shared), SmallRng::from_seed(seed), PostcardCodec);
     let mut runtime = AccumulatingRuntime::new();
     let mut timers: DelayQueue<Timer<MemberId>> = DelayQueue::new();
+    // The detector's suspicions, each declared down after the suspect
+    // timeout unless the member refuted it (foca only times out the
+    // suspicions of its own probes).
+    let mut suspicions: DelayQueue<(MemberId, Incarnation)> = DelayQueue::new();
     let mut heartbeat = tokio::time::interval(shared.config.detector.interval);
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut leaving = None;
@@ -103,14 +107,25 @@ pub(crate) async fn run(shared: Arc<Shared>, mut inbox: mpsc::Receiver<Input>) {
                 }
                 Some(Input::Leave(done)) => {
                     leaving = Some(done);
+                    lost.leaving = true;
+                    lost.members.clear();
                     swim.leave_cluster(&mut runtime)
                 }
             },
             Some(expired) = timers.next() => swim.handle_timer(expired.into_inner(), &mut runtime),
+            Some(expired) = suspicions.next() => {
+                let (id, incarnation) = expired.into_inner();
+                let unrefuted: Vec<_> = swim
+                    .iter_members()
+                    .filter(|m| m.id() == &id && m.incarnation() == incarnation && m.state() == State::Suspect)
+                    .map(|m| SwimMember::new(m.id().clone(), incarnation, State::Down))
+                    .collect();
+                swim.apply_many(unrefuted.into_iter(), true, &mut runtime)
+            }
             _ = heartbeat.tick() => {
                 beat(&shared);
                 lost.retry(&shared, &mut swim, &mut runtime);
-                suspect(&shared, &mut swim, &mut runtime)
+                suspect(&shared, &mut swim, &mut runtime, &mut suspicions)
             }
         };
         if let Err(e) = result {
@@ -139,6 +154,7 @@ fn suspect(
     shared: &Shared,
     swim: &mut Swim,
     runtime: &mut AccumulatingRuntime<MemberId>,
+    suspicions: &mut DelayQueue<(MemberId, Incarnation)>,
 ) -> Result<(), foca::Error> {
     let Verdicts { suspect: suspects, back } = shared.membership.check(Instant::now());
     for (node, incarnation) in back {
@@ -153,6 +169,9 @@ fn suspect(
             .filter(|m| m.id().node == node && m.id().incarnation == incarnation)
             .map(|m| SwimMember::new(m.id().clone(), m.incarnation(), State::Suspect))
             .collect();
+        for member in &known {
+            suspicions.insert((member.id().clone(), member.incarnation()), shared.config.suspect_timeout);
+        }
         swim.apply_many(known.into_iter(), true, &mut *runtime)?;
     }
     Ok(())
@@ -189,6 +208,8 @@ const REJOIN_MAX_DELAY: Duration = Duration::from_secs(5);
 #[derive(Default)]
 struct Lost {
     members: HashMap<NodeId, (MemberId, Instant, Duration, Instant)>,
+    /// This node is leaving: no rejoin, nobody retried.
+    leaving: bool,
 }
 
 impl Lost {
@@ -204,6 +225,9 @@ impl Lost {
     }
 
     fn retry(&mut self, shared: &Arc<Shared>, swim: &mut Swim, runtime: &mut AccumulatingRuntime<MemberId>) {
+        if self.leaving {
+            return;
+        }
         let now = Instant::now();
         self.members.retain(|_, (_, _, _, until)| *until > now);
         for (id, next, delay, _) in self.members.values_mut() {
@@ -281,6 +305,9 @@ fn notify(shared: &Arc<Shared>, notification: OwnedNotification<MemberId>, lost:
             } else if shared.membership.member(new.node).is_none() {
                 up(shared, &new);
             }
+        }
+        OwnedNotification::Defunct if shared.shutdown.is_cancelled() || lost.leaving => {
+            tracing::debug!("left the cluster");
         }
         OwnedNotification::Defunct => {
             tracing::warn!("the cluster declared this node down; rejoining");
