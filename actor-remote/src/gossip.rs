@@ -151,7 +151,7 @@ fn beat(shared: &Shared) {
 /// Checks the detectors: suspects go to SWIM (which spreads the suspicion
 /// and declares the member down unless it refutes); both ways are facts.
 fn suspect(
-    shared: &Shared,
+    shared: &Arc<Shared>,
     swim: &mut Swim,
     runtime: &mut AccumulatingRuntime<MemberId>,
     suspicions: &mut DelayQueue<(MemberId, Incarnation)>,
@@ -169,6 +169,12 @@ fn suspect(
             .filter(|m| m.id().node == node && m.id().incarnation == incarnation)
             .map(|m| SwimMember::new(m.id().clone(), m.incarnation(), State::Suspect))
             .collect();
+        if known.is_empty() {
+            // SWIM already holds it down (a verdict this node kept, see
+            // `down`): now this node's own detector agrees.
+            declare_down(shared, node, incarnation);
+            continue;
+        }
         for member in &known {
             suspicions.insert((member.id().clone(), member.incarnation()), shared.config.suspect_timeout);
         }
@@ -229,7 +235,13 @@ impl Lost {
             return;
         }
         let now = Instant::now();
-        self.members.retain(|_, (_, _, _, until)| *until > now);
+        self.members.retain(|_, (id, _, _, until)| {
+            *until > now
+                && id
+                    .listen
+                    .as_deref()
+                    .is_none_or(|addr| shared.membership.member_at(addr, id.node).is_none())
+        });
         for (id, next, delay, _) in self.members.values_mut() {
             if *next > now {
                 continue;
@@ -270,6 +282,13 @@ fn dial(shared: &Arc<Shared>, to: &MemberId) {
     if shared.me.listen.is_some() && to.node < shared.node() {
         return; // it dials this node
     }
+    if let Some(successor) = shared.membership.member_at(&addr, to.node) {
+        // A node restarted on that address: the member dialed is gone, and
+        // the link to its successor (if any) must not be replaced by a dial
+        // meant for the dead one.
+        tracing::debug!(peer = %to.node, %successor, %addr, "not dialing: another member has that address now");
+        return;
+    }
     if !shared.membership.dialing.lock().insert(to.node) {
         return;
     }
@@ -294,7 +313,7 @@ fn notify(shared: &Arc<Shared>, notification: OwnedNotification<MemberId>, lost:
             up(shared, &id);
         }
         OwnedNotification::MemberDown(id) => {
-            if !down(shared, &id) {
+            if down(shared, &id) == Verdict::Down {
                 lost.add(&id, first_delay);
             }
         }
@@ -336,24 +355,53 @@ fn up(shared: &Arc<Shared>, id: &MemberId) {
     });
 }
 
-/// A member went down; true if it left on purpose.
-fn down(shared: &Arc<Shared>, id: &MemberId) -> bool {
+/// What became of a member SWIM reported down.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Verdict {
+    /// Declared down: a crash or a partition (retried later: it may be back).
+    Down,
+    /// It left on purpose, or this node never knew it: nothing to retry.
+    Gone,
+    /// Down by the other side of a healed partition, alive from here: kept.
+    Kept,
+}
+
+/// SWIM reported a member down.
+fn down(shared: &Arc<Shared>, id: &MemberId) -> Verdict {
     if shared.membership.member(id.node).is_none_or(|m| m.incarnation != id.incarnation) {
-        return false;
+        return Verdict::Gone;
     }
-    let left = shared.membership.down(id.node, id.incarnation);
-    if let Some(peer) = shared.peer(id.node) {
-        if peer.incarnation == id.incarnation {
+    let linked = shared
+        .peer(id.node)
+        .is_some_and(|p| p.incarnation == id.incarnation && matches!(p.state(), LinkState::Up(_)));
+    let leaving = shared.membership.is_leaving(id.node, id.incarnation);
+    if !leaving && linked && shared.membership.looks_alive(id.node, id.incarnation, Instant::now()) {
+        // The verdict of the other side of a healed partition: from here the
+        // member never went. SWIM's verdict stands for the identity it names,
+        // so the member learns it and rejoins under a new generation; this
+        // node keeps it and tells nobody it was down. (If it dies meanwhile,
+        // its detector says so: see `suspect`.)
+        tracing::info!(node = %id.node, "declared down elsewhere, but alive from here; waiting for it to rejoin");
+        return Verdict::Kept;
+    }
+    declare_down(shared, id.node, id.incarnation)
+}
+
+/// Gives the member up: its peer, its watchers, its names; the fact.
+fn declare_down(shared: &Arc<Shared>, node: NodeId, incarnation: u64) -> Verdict {
+    let left = shared.membership.down(node, incarnation);
+    if let Some(peer) = shared.peer(node) {
+        if peer.incarnation == incarnation {
             shared.peer_gone(&peer);
         }
     }
-    let (node, incarnation) = (id.node, id.incarnation);
     if left {
         tracing::info!(%node, incarnation, "member left");
         shared.system.events().publish(NodeLeft { node, incarnation });
+        Verdict::Gone
     } else {
         tracing::warn!(%node, incarnation, "member down");
         shared.system.events().publish(NodeDown { node, incarnation });
+        Verdict::Down
     }
-    left
 }

@@ -221,6 +221,12 @@ impl Peer {
     pub(crate) fn link_up(&self, link: u64, dialer: NodeId, cancel: CancellationToken) {
         if let Some((_, old)) = self.link.lock().replace((dialer, cancel)) {
             old.cancel();
+            // What the old link carried may be lost with it, and its end is
+            // no longer the current link's: what waits for an answer ends
+            // now, as when a link breaks.
+            if matches!(self.state(), LinkState::Up(_)) {
+                self.fail_pending();
+            }
         }
         for credits in self.credits.lock().values() {
             credits.reset();

@@ -121,6 +121,16 @@ impl Membership {
         self.members.read().get(&node).cloned()
     }
 
+    /// The member (other than `not`) that advertises `addr`, if any: an
+    /// address a dead member had may belong to its successor now.
+    pub(crate) fn member_at(&self, addr: &str, not: NodeId) -> Option<NodeId> {
+        self.members
+            .read()
+            .values()
+            .find(|m| m.node != not && m.addr.as_deref() == Some(addr))
+            .map(|m| m.node)
+    }
+
     /// A member came up: its detector starts now.
     pub(crate) fn up(&self, member: Member) {
         self.detectors.lock().insert(
@@ -151,9 +161,22 @@ impl Membership {
         self.left.lock().remove(&(node, incarnation))
     }
 
+    /// True if `node` (this incarnation) said it leaves.
+    pub(crate) fn is_leaving(&self, node: NodeId, incarnation: u64) -> bool {
+        self.left.lock().contains(&(node, incarnation))
+    }
+
     /// `node` (this incarnation) said it leaves.
     pub(crate) fn leaving(&self, node: NodeId, incarnation: u64) {
         self.left.lock().insert((node, incarnation));
+    }
+
+    /// True if `node` (this incarnation) looks alive from here: its
+    /// heartbeats arrive and it is not suspected.
+    pub(crate) fn looks_alive(&self, node: NodeId, incarnation: u64, now: Instant) -> bool {
+        self.detectors.lock().get(&node).is_some_and(|w| {
+            w.incarnation == incarnation && !w.suspected && w.detector.phi(now) < self.settings.threshold
+        })
     }
 
     /// A heartbeat from `node` arrived.

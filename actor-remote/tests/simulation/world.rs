@@ -197,21 +197,27 @@ impl Log {
 
     /// The node `host` runs now (its last start).
     pub(crate) fn started(&self, host: &str) -> (NodeId, u64) {
-        self.entries
-            .borrow()
-            .iter()
-            .rev()
-            .find_map(|e| match e.fact {
-                Fact::Started { node, incarnation } if e.host == host => Some((node, incarnation)),
-                _ => None,
-            })
-            .unwrap_or_else(|| panic!("{host} has not started"))
+        self.try_started(host).unwrap_or_else(|| panic!("{host} has not started"))
+    }
+
+    /// The node `host` runs now, if it has started.
+    pub(crate) fn try_started(&self, host: &str) -> Option<(NodeId, u64)> {
+        self.entries.borrow().iter().rev().find_map(|e| match e.fact {
+            Fact::Started { node, incarnation } if e.host == host => Some((node, incarnation)),
+            _ => None,
+        })
     }
 }
 
 /// Records the membership facts of `system` in the log, until the host
-/// stops.
-pub(crate) async fn record(system: ActorSystem, host: &'static str, log: Log) {
+/// stops. It subscribes at once (call it before the node starts: a start
+/// dials the seeds, and members come up during it); the facts go into the
+/// log once the returned future runs.
+pub(crate) fn record(
+    system: ActorSystem,
+    host: &'static str,
+    log: Log,
+) -> impl std::future::Future<Output = ()> {
     let events = system.events();
     let (mut up, mut suspect, mut reachable, mut down, mut left) = (
         events.subscribe::<NodeUp>(),
@@ -220,16 +226,18 @@ pub(crate) async fn record(system: ActorSystem, host: &'static str, log: Log) {
         events.subscribe::<NodeDown>(),
         events.subscribe::<NodeLeft>(),
     );
-    loop {
-        let fact = tokio::select! {
-            Some(f) = up.recv() => Fact::Up { node: f.node, incarnation: f.incarnation },
-            Some(f) = suspect.recv() => Fact::Suspect { node: f.node, incarnation: f.incarnation },
-            Some(f) = reachable.recv() => Fact::Reachable { node: f.node, incarnation: f.incarnation },
-            Some(f) = down.recv() => Fact::Down { node: f.node, incarnation: f.incarnation },
-            Some(f) = left.recv() => Fact::Left { node: f.node, incarnation: f.incarnation },
-            else => return,
-        };
-        log.push(host, fact);
+    async move {
+        loop {
+            let fact = tokio::select! {
+                Some(f) = up.recv() => Fact::Up { node: f.node, incarnation: f.incarnation },
+                Some(f) = suspect.recv() => Fact::Suspect { node: f.node, incarnation: f.incarnation },
+                Some(f) = reachable.recv() => Fact::Reachable { node: f.node, incarnation: f.incarnation },
+                Some(f) = down.recv() => Fact::Down { node: f.node, incarnation: f.incarnation },
+                Some(f) = left.recv() => Fact::Left { node: f.node, incarnation: f.incarnation },
+                else => return,
+            };
+            log.push(host, fact);
+        }
     }
 }
 
@@ -277,9 +285,11 @@ impl Driver {
         self.log
             .wait_until("a converged cluster", |log| {
                 hosts.iter().all(|x| {
-                    hosts.iter().filter(|y| *y != x).all(|y| {
-                        let (node, _) = log.started(y);
-                        matches!(log.last_about(x, node), Some(Fact::Up { .. } | Fact::Reachable { .. }))
+                    hosts.iter().filter(|y| *y != x).all(|y| match log.try_started(y) {
+                        Some((node, _)) => {
+                            matches!(log.last_about(x, node), Some(Fact::Up { .. } | Fact::Reachable { .. }))
+                        }
+                        None => false,
                     })
                 })
             })
@@ -339,11 +349,13 @@ where
             let (log, hosts) = (log.clone(), hosts.clone());
             async move {
                 let system = ActorSystem::new();
+                let recording = record(system.clone(), member, log.clone());
                 let node = builder(&system, member, &hosts, SimNet::default()).start().await?;
-                log.push(member, Fact::Started { node: node.id(), incarnation: node.incarnation() });
                 let ledger = system.spawn(Ledger::default());
                 node.expose(&format!("ledger-{member}"), &ledger).await?;
-                record(system, member, log).await;
+                // Started, and serving: a lookup from now on finds the ledger.
+                log.push(member, Fact::Started { node: node.id(), incarnation: node.incarnation() });
+                recording.await;
                 drop(node);
                 Ok(())
             }
@@ -354,9 +366,10 @@ where
     sim.client("a", async move {
         let system = ActorSystem::new();
         let net = SimNet::default();
+        let recording = record(system.clone(), "a", driver_log.clone());
         let node = builder(&system, "a", &hosts, net.clone()).start().await?;
         driver_log.push("a", Fact::Started { node: node.id(), incarnation: node.incarnation() });
-        let recorder = tokio::task::spawn_local(record(system.clone(), "a", driver_log.clone()));
+        let recorder = tokio::task::spawn_local(recording);
         let driver = Driver { system, node, net, log: driver_log, control: Control(control), hosts };
         scenario(driver).await;
         recorder.abort();
