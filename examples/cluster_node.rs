@@ -23,9 +23,9 @@
 //! hung; default 30000). The secret comes from `ACTOR_CLUSTER_SECRET`.
 //!
 //! Commands, one per line on stdin: `publish BATCH COUNT` (COUNT beacons
-//! numbered from 0), `stats`, `quit` (stop asking, wait for the asks in
-//! flight, print the stats, shut down) and `leave` (the same, leaving the
-//! cluster gracefully). The end of stdin is `quit`.
+//! numbered from 0), `stats`, `stop` (stop asking, wait for the asks in
+//! flight, print the stats), `quit` (stop, then shut down) and `leave`
+//! (stop, then leave the cluster gracefully). The end of stdin is `quit`.
 //!
 //! Each thing that happens is one line on stdout, fields separated by
 //! spaces, the last field the wall-clock time in milliseconds since the
@@ -37,7 +37,7 @@
 //! EXPOSED|EXPOSE-ERR name [error] ts
 //! LOOKUP-ERR name error ts          ASK-ERR name error ts       ASK-HUNG name ts
 //! WATCH name reason ts              FACT from batch seq ts      DROPPED node count ts
-//! STATS name key=value... ts        BYE name ts
+//! STATS name key=value... ts        STOPPED name ts             BYE name ts
 //! ```
 #![allow(clippy::print_stdout)] // the lines are the program's output
 
@@ -507,6 +507,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 }
             }
             ["stats"] => say(&stats.line(&args.name, asking.in_flight())),
+            ["stop"] => {
+                asking.finish().await;
+                say(&stats.line(&args.name, asking.in_flight()));
+                say(&format!("STOPPED {}", args.name));
+            }
             ["quit"] => break false,
             ["leave"] => break true,
             _ => say(&format!("UNKNOWN-COMMAND {}", line.replace(' ', "_"))),
