@@ -34,6 +34,7 @@
 //! ```text
 //! SELF name node incarnation detection-bound-ms ts
 //! UP|SUSPECT|REACHABLE|DOWN|LEFT node incarnation ts
+//! LINK-UP node incarnation ts       LINK-DOWN node reason ts
 //! EXPOSED|EXPOSE-ERR name [error] ts
 //! LOOKUP-ERR name error ts          ASK-ERR name error ts       ASK-HUNG name ts
 //! WATCH name reason ts              FACT from batch seq ts      DROPPED node count ts
@@ -49,7 +50,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use actor_core::prelude::*;
 use actor_core::remote::{RemoteActor, RemoteHandlers, RemoteMessage};
 use actor_core::ActorId;
-use actor_remote::facts::{NodeDown, NodeLeft, NodeReachable, NodeSuspect, NodeUp, SharedEventsDropped};
+use actor_remote::facts::{
+    NodeDown, NodeLeft, NodeReachable, NodeSuspect, NodeUp, PeerConnected, PeerDisconnected,
+    SharedEventsDropped,
+};
 use actor_remote::{Node, NodeBuilder};
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -293,7 +297,8 @@ fn configure(mut builder: NodeBuilder, args: &Args) -> NodeBuilder {
 
 // ---- The node's work. ----
 
-/// Prints the membership facts (and shared-fact drops) as they come.
+/// Prints the membership facts, the links' ups and downs and shared-fact
+/// drops as they come.
 fn report_membership(system: &ActorSystem) {
     fn each<E: Event>(system: &ActorSystem, line: impl Fn(E) -> String + Send + 'static) {
         let mut facts = system.events().subscribe::<E>();
@@ -309,6 +314,8 @@ fn report_membership(system: &ActorSystem) {
     each(system, |f: NodeDown| format!("DOWN {} {}", f.node, f.incarnation));
     each(system, |f: NodeLeft| format!("LEFT {} {}", f.node, f.incarnation));
     each(system, |f: SharedEventsDropped| format!("DROPPED {} {}", f.node, f.dropped));
+    each(system, |f: PeerConnected| format!("LINK-UP {} {}", f.node, f.incarnation));
+    each(system, |f: PeerDisconnected| format!("LINK-DOWN {} {}", f.node, one_word(&f.reason)));
 }
 
 /// Counts every beacon, checks each publisher's numbers come in order, and
