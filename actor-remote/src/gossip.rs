@@ -14,8 +14,8 @@ use std::time::Duration;
 use actor_core::NodeId;
 use bytes::Bytes;
 use foca::{
-    AccumulatingRuntime, Foca, Member as SwimMember, NoCustomBroadcast, OwnedNotification, PostcardCodec,
-    State, Timer,
+    AccumulatingRuntime, Foca, Incarnation, Member as SwimMember, NoCustomBroadcast, OwnedNotification,
+    PostcardCodec, State, Timer,
 };
 use futures_util::StreamExt;
 use rand::rngs::SmallRng;
@@ -82,6 +82,10 @@ pub(crate) async fn run(shared: Arc<Shared>, mut inbox: mpsc::Receiver<Input>) {
         Foca::new(me(&shared), swim_config(&shared), SmallRng::from_seed(seed), PostcardCodec);
     let mut runtime = AccumulatingRuntime::new();
     let mut timers: DelayQueue<Timer<MemberId>> = DelayQueue::new();
+    // The detector's suspicions, each declared down after the suspect
+    // timeout unless the member refuted it (foca only times out the
+    // suspicions of its own probes).
+    let mut suspicions: DelayQueue<(MemberId, Incarnation)> = DelayQueue::new();
     let mut heartbeat = tokio::time::interval(shared.config.detector.interval);
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut leaving = None;
@@ -107,10 +111,19 @@ pub(crate) async fn run(shared: Arc<Shared>, mut inbox: mpsc::Receiver<Input>) {
                 }
             },
             Some(expired) = timers.next() => swim.handle_timer(expired.into_inner(), &mut runtime),
+            Some(expired) = suspicions.next() => {
+                let (id, incarnation) = expired.into_inner();
+                let unrefuted: Vec<_> = swim
+                    .iter_members()
+                    .filter(|m| m.id() == &id && m.incarnation() == incarnation && m.state() == State::Suspect)
+                    .map(|m| SwimMember::new(m.id().clone(), incarnation, State::Down))
+                    .collect();
+                swim.apply_many(unrefuted.into_iter(), true, &mut runtime)
+            }
             _ = heartbeat.tick() => {
                 beat(&shared);
                 lost.retry(&shared, &mut swim, &mut runtime);
-                suspect(&shared, &mut swim, &mut runtime)
+                suspect(&shared, &mut swim, &mut runtime, &mut suspicions)
             }
         };
         if let Err(e) = result {
@@ -139,6 +152,7 @@ fn suspect(
     shared: &Shared,
     swim: &mut Swim,
     runtime: &mut AccumulatingRuntime<MemberId>,
+    suspicions: &mut DelayQueue<(MemberId, Incarnation)>,
 ) -> Result<(), foca::Error> {
     let Verdicts { suspect: suspects, back } = shared.membership.check(Instant::now());
     for (node, incarnation) in back {
@@ -153,6 +167,9 @@ fn suspect(
             .filter(|m| m.id().node == node && m.id().incarnation == incarnation)
             .map(|m| SwimMember::new(m.id().clone(), m.incarnation(), State::Suspect))
             .collect();
+        for member in &known {
+            suspicions.insert((member.id().clone(), member.incarnation()), shared.config.suspect_timeout);
+        }
         swim.apply_many(known.into_iter(), true, &mut *runtime)?;
     }
     Ok(())
