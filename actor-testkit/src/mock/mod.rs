@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use actor_core::dev::Endpoint;
@@ -241,6 +242,7 @@ impl<A: Actor> MockBuilder<A> {
             handles: self.handlers.keys().copied().collect::<HashSet<_>>(),
             handled: Mutex::new(HashMap::new()),
             unhandled: Mutex::new(Vec::new()),
+            accepting: AtomicBool::new(true),
         });
         let runner = Runner {
             shared: shared.clone(),

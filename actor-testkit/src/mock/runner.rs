@@ -4,6 +4,7 @@
 use std::any::{Any, TypeId};
 use std::collections::{HashMap, HashSet};
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use actor_core::dev::{AnyMessage, AnyReply, BoxFuture, Endpoint, Signal};
@@ -32,6 +33,8 @@ pub(crate) struct Shared {
     pub(crate) handled: Mutex<HashMap<TypeId, usize>>,
     /// The types of the messages it refused for want of a closure.
     pub(crate) unhandled: Mutex<Vec<&'static str>>,
+    /// Cleared by a drain: from then on, messages are refused at once.
+    pub(crate) accepting: AtomicBool,
 }
 
 pub(crate) enum Command {
@@ -86,7 +89,7 @@ impl MockEndpoint {
     // The `Endpoint` trait's own error, which hands the message back unboxed.
     #[allow(clippy::result_large_err)]
     fn refuse(&self, message: AnyMessage) -> Result<AnyMessage, SendError<AnyMessage>> {
-        if self.shared.life.stop_reason().is_some() {
+        if self.shared.life.stop_reason().is_some() || !self.shared.accepting.load(Ordering::Acquire) {
             self.shared.life.dead_letter(message.message_type());
             return Err(SendError::Closed(message));
         }
@@ -144,7 +147,11 @@ impl Endpoint for MockEndpoint {
             // A mock watches nobody.
             Signal::Terminated(_) => return Ok(()),
             Signal::Stop(ref reason) => Command::Stop(reason.clone()),
-            Signal::Drain(ref reason) => Command::Drain(reason.clone()),
+            Signal::Drain(ref reason) => {
+                // Refused from this call on, as a local actor's mailbox is.
+                self.shared.accepting.store(false, Ordering::Release);
+                Command::Drain(reason.clone())
+            }
             Signal::Kill => Command::Kill,
             other => return Err(other),
         };
