@@ -122,55 +122,78 @@ async fn a_panicking_closure_fails_its_ask_and_stops_the_mock() {
     system.shutdown().await;
 }
 
+/// A mock `Downstream` whose `Double` closure says when it starts (to
+/// `entered`) and then takes `takes` of (paused) time.
+fn slow(
+    system: &ActorSystem,
+    entered: &TestProbe<Double>,
+    takes: Duration,
+    mailbox: usize,
+) -> MockActor<Downstream> {
+    let entered = entered.recipient();
+    MockActor::<Downstream>::builder()
+        .mailbox(MailboxCapacity::Bounded(mailbox))
+        .on_async(move |d: Double| {
+            let entered = entered.clone();
+            async move {
+                entered.try_tell(Double(d.0)).unwrap();
+                tokio::time::sleep(takes).await;
+                d.0
+            }
+        })
+        .spawn(system)
+}
+
+/// Waits (a bounded number of scheduler turns) until `done` holds.
+async fn until(what: &str, done: impl Fn() -> bool) {
+    for _ in 0..1000 {
+        if done() {
+            return;
+        }
+        tokio::task::yield_now().await;
+    }
+    panic!("still not {what} after 1000 turns");
+}
+
 #[tokio::test(start_paused = true)]
 async fn kill_drops_the_running_closure_and_stop_waits_for_it() {
     let system = ActorSystem::new();
-    let slow = || {
-        MockActor::<Downstream>::builder()
-            .on_async(|d: Double| async move {
-                tokio::time::sleep(Duration::from_secs(60)).await;
-                d.0
-            })
-            .spawn(&system)
-    };
-    let killed = slow();
+    let entered = TestProbe::<Double>::new(&system);
+    let killed = slow(&system, &entered, Duration::from_secs(60), 16);
     let asked = tokio::spawn({
         let to = killed.actor_ref();
         async move { to.ask(Double(1)).await }
     });
-    tokio::time::sleep(Duration::from_secs(1)).await; // the closure is running
+    entered.expect_msg(Double(1)).await; // the closure is running
     killed.actor_ref().kill();
     assert_eq!(asked.await.unwrap(), Err(AskError::Failed(StopReason::Killed)));
     assert_eq!(killed.wait_for_stop().await, StopReason::Killed);
 
-    let stopped = slow();
+    let stopped = slow(&system, &entered, Duration::from_secs(60), 16);
     let to = stopped.actor_ref();
     let first = tokio::spawn({
         let to = to.clone();
         async move { to.ask(Double(1)).await }
     });
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    entered.expect_msg(Double(1)).await;
     let queued = tokio::spawn({
         let to = to.clone();
         async move { to.ask(Double(2)).await }
     });
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    until("queued", || to.mailbox_len() == Some(1)).await;
     stopped.stop();
     assert_eq!(first.await.unwrap(), Ok(1), "the running closure finishes");
     assert_eq!(queued.await.unwrap(), Err(AskError::Stopped(Some(StopReason::Normal))));
     assert_eq!(stopped.wait_for_stop().await, StopReason::Normal);
+    entered.expect_no_msg(Duration::from_secs(60)).await;
     system.shutdown().await;
 }
 
 #[tokio::test(start_paused = true)]
 async fn drain_handles_what_is_queued_then_stops() {
     let system = ActorSystem::new();
-    let mock = MockActor::<Downstream>::builder()
-        .on_async(|d: Double| async move {
-            tokio::time::sleep(Duration::from_secs(1)).await;
-            d.0
-        })
-        .spawn(&system);
+    let entered = TestProbe::<Double>::new(&system);
+    let mock = slow(&system, &entered, Duration::from_secs(1), 16);
     let to = mock.actor_ref();
     let asks: Vec<_> = (1..=3)
         .map(|n| {
@@ -178,10 +201,8 @@ async fn drain_handles_what_is_queued_then_stops() {
             tokio::spawn(async move { to.ask(Double(n)).await })
         })
         .collect();
-    tokio::task::yield_now().await;
-    while to.mailbox_len() != Some(2) {
-        tokio::task::yield_now().await; // the first is running, two wait
-    }
+    entered.expect_msg(Double(1)).await;
+    until("queued", || to.mailbox_len() == Some(2)).await; // the first is running, two wait
     to.drain_and_stop();
     assert!(matches!(to.try_tell(Double(9)), Err(SendError::Closed(Double(9)))));
     for (n, ask) in (1..=3).zip(asks) {
@@ -194,19 +215,11 @@ async fn drain_handles_what_is_queued_then_stops() {
 #[tokio::test(start_paused = true)]
 async fn a_bounded_mailbox_pushes_back() {
     let system = ActorSystem::new();
-    let mock = MockActor::<Downstream>::builder()
-        .mailbox(MailboxCapacity::Bounded(1))
-        .on_async(|d: Double| async move {
-            tokio::time::sleep(Duration::from_secs(1)).await;
-            d.0
-        })
-        .spawn(&system);
+    let entered = TestProbe::<Double>::new(&system);
+    let mock = slow(&system, &entered, Duration::from_secs(1), 1);
     let to = mock.actor_ref();
     to.try_tell(Double(1)).unwrap();
-    tokio::task::yield_now().await;
-    while to.mailbox_len() != Some(0) {
-        tokio::task::yield_now().await; // taken by the mock's task
-    }
+    entered.expect_msg(Double(1)).await; // taken by the mock's task: one slot free
     to.try_tell(Double(2)).unwrap();
     assert!(matches!(to.try_tell(Double(3)), Err(SendError::Full(Double(3)))));
     to.tell(Double(3)).await.unwrap(); // waits for room
