@@ -19,6 +19,10 @@ pub mod remote_guide {}
 #[doc = include_str!("../docs/cluster.md")]
 pub mod cluster_guide {}
 
+/// docs/testing.md: the test kit, compiled so its examples run.
+#[doc = include_str!("../docs/testing.md")]
+pub mod testing_guide {}
+
 /// Prints the runtime's traces to stdout, filtered by `RUST_LOG`: `error`
 /// if it is unset, so a plain run shows only the runtime's reports of
 /// panics; `RUST_LOG=info` adds the supervisors' restarts, and

@@ -81,3 +81,39 @@
 //! ```
 
 pub use crate::endpoint::{AnyMessage, AnyReply, BoxFuture, Endpoint, Signal};
+
+use crate::id::ActorId;
+use crate::system::ActorSystem;
+
+/// A fresh id of `system`'s node for an endpoint that stands for an actor
+/// of this system without being a local cell (a test probe, a mock actor).
+/// It comes from the sequence spawned actors draw from, so it is never the
+/// id of one of them, and it prints like theirs.
+///
+/// ```
+/// let system = actor_core::ActorSystem::new();
+/// let (a, b) = (actor_core::dev::new_actor_id(&system), actor_core::dev::new_actor_id(&system));
+/// assert_ne!(a, b);
+/// assert_eq!(a.node(), system.node_id());
+/// ```
+pub fn new_actor_id(system: &ActorSystem) -> ActorId {
+    system.next_actor_id()
+}
+
+/// Records a message that will never be handled, as a local actor does for
+/// one sent after it stopped: counted in
+/// [`ActorSystem::dead_letter_count`] and published as a
+/// [`DeadLetter`](crate::events::DeadLetter) fact. For an endpoint of this
+/// system that refuses a message with
+/// [`SendError::Closed`](crate::SendError::Closed) (the [`Endpoint`]
+/// contract has the endpoint report it).
+///
+/// ```
+/// let system = actor_core::ActorSystem::new();
+/// let id = actor_core::dev::new_actor_id(&system);
+/// actor_core::dev::dead_letter(&system, id, "my::Message");
+/// assert_eq!(system.dead_letter_count(), 1);
+/// ```
+pub fn dead_letter(system: &ActorSystem, to: ActorId, message_type: &'static str) {
+    system.dead_letter(to, message_type);
+}

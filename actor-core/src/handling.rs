@@ -104,13 +104,10 @@ impl SlowWatch {
     }
 
     /// Warns about every handler past its threshold, once each; false once
-    /// nothing waits.
+    /// no waiting handler has a warning still to come.
     fn look(&self) -> bool {
         let due: Vec<Arc<Handling>> = {
             let busy = self.busy.lock();
-            if busy.is_empty() {
-                return false;
-            }
             busy.values()
                 .filter(|h| h.threshold.is_some_and(|t| h.since.elapsed() >= t))
                 .filter(|h| !h.warned.swap(true, Ordering::AcqRel))
@@ -120,12 +117,21 @@ impl SlowWatch {
         for handling in due {
             handling.warn("handler still running past its threshold (a stuck await, an ask cycle?)");
         }
-        true
+        self.warnings_to_come()
+    }
+
+    /// True while a waiting handler may still be warned about. Once every
+    /// one has been (or has no threshold), the watch stops ticking: a
+    /// handler that waits for an hour of paused time then costs a few
+    /// ticks, not 36,000 steps of the clock.
+    fn warnings_to_come(&self) -> bool {
+        self.busy.lock().values().any(|h| h.threshold.is_some() && !h.warned.load(Ordering::Acquire))
     }
 }
 
-/// Looks every tick while any handler waits; ends when none does (the next
-/// one to wait starts it again) or the system is gone.
+/// Looks every tick while a waiting handler may still pass its threshold;
+/// ends when none may (the next one to wait starts it again) or the system
+/// is gone.
 async fn watch(slow: Weak<SlowWatch>) {
     let mut ticks = tokio::time::interval(TICK);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -136,7 +142,7 @@ async fn watch(slow: Weak<SlowWatch>) {
             slow.watching.store(false, Ordering::Release);
             // One more look: a handler that began meanwhile saw the watch
             // still running and did not start another.
-            if slow.busy.lock().is_empty() || slow.watching.swap(true, Ordering::AcqRel) {
+            if !slow.warnings_to_come() || slow.watching.swap(true, Ordering::AcqRel) {
                 return;
             }
         }

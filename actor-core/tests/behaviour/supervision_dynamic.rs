@@ -8,6 +8,7 @@ use std::time::Duration;
 use actor_core::events::{ActorRestarted, SupervisorEscalated};
 use actor_core::prelude::*;
 use actor_core::supervision::{Backoff, ChildSpec, Supervisor, SupervisorError};
+use actor_testkit::EventProbe;
 use tokio::time::Instant;
 
 use crate::common::svc::{svc, Items, Push, Svc};
@@ -46,9 +47,9 @@ async fn start_child_adds_a_supervised_child_that_stops_first() {
     b.tell(Push(1)).await.unwrap();
     assert_eq!(b.ask(Items).await, Ok(vec![1]));
 
-    let mut facts = system.events().subscribe::<ActorRestarted>();
+    let mut facts = EventProbe::new(&system).subscribe::<ActorRestarted>();
     let _ = b.ask(Boom("dynamic")).await;
-    assert_eq!(facts.recv().await.unwrap().id, b.id(), "supervised like the others");
+    assert_eq!(facts.expect_event::<ActorRestarted>().await.id, b.id(), "supervised like the others");
     assert_eq!(b.ask(Items).await, Ok(vec![]));
 
     sup.stop();
@@ -119,13 +120,16 @@ async fn terminate_child_stops_it_for_good_and_forgets_it() {
         .await
         .unwrap();
     let b = sup.child::<Svc>("b").await.unwrap();
-    let mut facts = system.events().subscribe::<ActorRestarted>();
+    let mut facts = EventProbe::new(&system).subscribe::<ActorRestarted>();
 
     sup.terminate_child("b").await.unwrap();
     assert!(!b.is_alive(), "stopped by the time terminate_child returns");
     assert_eq!(b.wait_for_stop().await, StopReason::Shutdown);
     assert_eq!(log.entries()[2..], ["b stop: shutdown"], "stopped gracefully");
-    assert!(facts.try_recv().is_none(), "a permanent child terminated on purpose is not restarted");
+    assert!(
+        facts.try_event::<ActorRestarted>().is_none(),
+        "a permanent child terminated on purpose is not restarted"
+    );
     assert_eq!(sup.child::<Svc>("b").await.unwrap_err(), SupervisorError::NoSuchChild("b".into()));
     assert_eq!(sup.terminate_child("b").await, Err(SupervisorError::NoSuchChild("b".into())));
     assert_eq!(sup.terminate_child("nobody").await, Err(SupervisorError::NoSuchChild("nobody".into())));
@@ -182,11 +186,11 @@ async fn a_pool_spawns_many_children_of_one_spec_restarted_one_for_one() {
     assert!(names.iter().all(|n| n.starts_with("worker")), "{names:?}");
     assert_eq!(pool.child::<Svc>(workers[3].name().unwrap()).await.unwrap(), workers[3]);
 
-    let mut facts = system.events().subscribe::<ActorRestarted>();
+    let mut facts = EventProbe::new(&system).subscribe::<ActorRestarted>();
     let _ = workers[7].ask(Boom("one of many")).await;
-    assert_eq!(facts.recv().await.unwrap().id, workers[7].id());
+    assert_eq!(facts.expect_event::<ActorRestarted>().await.id, workers[7].id());
     pool.snapshot().await.unwrap();
-    assert!(facts.try_recv().is_none(), "only the failed worker restarted");
+    assert!(facts.try_event::<ActorRestarted>().is_none(), "only the failed worker restarted");
     for (n, worker) in workers.iter().enumerate() {
         let expected = if n == 7 { vec![] } else { vec![n as u64] };
         assert_eq!(worker.ask(Items).await, Ok(expected));
@@ -236,12 +240,12 @@ async fn a_pool_that_exceeds_its_intensity_stops_all_its_children_and_escalates(
     for _ in 0..5 {
         workers.push(pool.spawn_pooled::<SlowStop>().await.unwrap());
     }
-    let mut escalations = system.events().subscribe::<SupervisorEscalated>();
+    let mut escalations = EventProbe::new(&system).subscribe::<SupervisorEscalated>();
     let began = Instant::now();
     workers[0].kill(); // restarted
     workers[1].kill(); // one too many
     assert_eq!(pool.wait_for_stop().await, StopReason::Escalated);
-    assert_eq!(escalations.recv().await.unwrap().id, pool.id());
+    assert_eq!(escalations.expect_event::<SupervisorEscalated>().await.id, pool.id());
     assert!(began.elapsed() < Duration::from_secs(2), "stopped in parallel: {:?}", began.elapsed());
     for worker in &workers {
         assert!(!worker.is_alive());
@@ -267,11 +271,11 @@ async fn a_snapshot_holds_every_child_with_name_id_type_restarts_and_mailbox() {
     let a = root.child::<Svc>("a").await.unwrap();
     let inner = root.child::<Supervisor>("inner").await.unwrap();
     let w = inner.child::<Svc>("w").await.unwrap();
-    let mut facts = system.events().subscribe::<ActorRestarted>();
+    let mut facts = EventProbe::new(&system).subscribe::<ActorRestarted>();
     let _ = a.ask(Boom("count me")).await;
-    facts.recv().await.unwrap();
+    facts.expect_event::<ActorRestarted>().await;
     let _ = a.ask(Boom("count me too")).await;
-    facts.recv().await.unwrap();
+    facts.expect_event::<ActorRestarted>().await;
     let release = block(&w).await;
     w.tell(Push(1)).await.unwrap();
     w.tell(Push(2)).await.unwrap();
@@ -350,9 +354,9 @@ async fn a_snapshot_does_not_wait_for_a_nested_supervisor_to_restart() {
         .await
         .unwrap();
     let w = root.child::<Supervisor>("inner").await.unwrap().child::<Svc>("w").await.unwrap();
-    let mut escalations = system.events().subscribe::<SupervisorEscalated>();
+    let mut escalations = EventProbe::new(&system).subscribe::<SupervisorEscalated>();
     let _ = w.ask(Boom("inner gives up")).await;
-    escalations.recv().await.unwrap();
+    escalations.expect_event::<SupervisorEscalated>().await;
     // Paused time: every task runs until idle before the clock moves, so
     // the root has taken in the failure and scheduled inner's restart.
     tokio::time::sleep(Duration::from_millis(1)).await;

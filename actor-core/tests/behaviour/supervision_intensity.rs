@@ -9,6 +9,7 @@ use std::time::Duration;
 use actor_core::events::{ActorRestarted, SupervisorEscalated};
 use actor_core::prelude::*;
 use actor_core::supervision::{ChildSpec, Strategy, Supervisor, SupervisorError};
+use actor_testkit::EventProbe;
 
 use crate::common::flaky::{flaky, Flaky, Incarnation};
 use crate::common::svc::{svc, Svc};
@@ -35,20 +36,24 @@ async fn more_than_max_restarts_escalates_stopping_children_newest_first() {
     let system = ActorSystem::new();
     let log = Log::default();
     let (sup, [a, b, c]) = abc(&system, &log, 2).await;
-    let mut restarts = system.events().subscribe::<ActorRestarted>();
-    let mut escalations = system.events().subscribe::<SupervisorEscalated>();
+    let mut restarts = EventProbe::new(&system).subscribe::<ActorRestarted>();
+    let mut escalations = EventProbe::new(&system).subscribe::<SupervisorEscalated>();
 
     for n in 1..=2 {
         let _ = b.ask(Boom("b fails")).await;
-        assert_eq!(restarts.recv().await.unwrap().attempt, n, "restart {n} is within the intensity");
+        assert_eq!(
+            restarts.expect_event::<ActorRestarted>().await.attempt,
+            n,
+            "restart {n} is within the intensity"
+        );
     }
     assert!(sup.is_alive());
     let _ = b.ask(Boom("once too often")).await;
 
     assert_eq!(sup.wait_for_stop().await, StopReason::Escalated);
-    let fact = escalations.recv().await.expect("an escalation fact");
+    let fact = escalations.expect_event::<SupervisorEscalated>().await;
     assert_eq!((fact.id, fact.reason), (sup.id(), StopReason::Panicked("once too often".into())));
-    assert!(restarts.try_recv().is_none(), "no third restart");
+    assert!(restarts.try_event::<ActorRestarted>().is_none(), "no third restart");
     assert_eq!(
         log.entries()[7..],
         ["b stop: panicked: once too often", "c stop: shutdown", "a stop: shutdown"],
@@ -67,10 +72,10 @@ async fn zero_restarts_allowed_escalates_on_the_first_failure() {
     let system = ActorSystem::new();
     let log = Log::default();
     let (sup, [_a, b, _c]) = abc(&system, &log, 0).await;
-    let mut escalations = system.events().subscribe::<SupervisorEscalated>();
+    let mut escalations = EventProbe::new(&system).subscribe::<SupervisorEscalated>();
     b.stop(); // even a normal stop of a permanent child needs a restart
     assert_eq!(sup.wait_for_stop().await, StopReason::Escalated);
-    assert_eq!(escalations.recv().await.unwrap().reason, StopReason::Normal);
+    assert_eq!(escalations.expect_event::<SupervisorEscalated>().await.reason, StopReason::Normal);
     system.shutdown().await;
 }
 
@@ -79,12 +84,12 @@ async fn restarts_older_than_the_window_are_forgotten() {
     let system = ActorSystem::new();
     let log = Log::default();
     let (sup, [_a, b, _c]) = abc(&system, &log, 2).await;
-    let mut restarts = system.events().subscribe::<ActorRestarted>();
+    let mut restarts = EventProbe::new(&system).subscribe::<ActorRestarted>();
 
     // One failure every 6 s: never more than two within 10 s.
     for n in 1..=6 {
         let _ = b.ask(Boom("steady")).await;
-        assert_eq!(restarts.recv().await.unwrap().attempt, n);
+        assert_eq!(restarts.expect_event::<ActorRestarted>().await.attempt, n);
         tokio::time::advance(Duration::from_secs(6)).await;
     }
     assert!(sup.is_alive(), "six restarts, but at most two in any 10 s");
@@ -96,16 +101,16 @@ async fn the_window_slides_with_each_restart() {
     let system = ActorSystem::new();
     let log = Log::default();
     let (sup, [_a, b, _c]) = abc(&system, &log, 2).await;
-    let mut restarts = system.events().subscribe::<ActorRestarted>();
+    let mut restarts = EventProbe::new(&system).subscribe::<ActorRestarted>();
 
     // At 8, 12 and 16 s: a window fixed at 0-10 s, 10-20 s would see at
     // most two; the sliding one sees three within 10 s.
     tokio::time::advance(Duration::from_secs(8)).await;
     let _ = b.ask(Boom("at 8 s")).await;
-    restarts.recv().await.unwrap();
+    restarts.expect_event::<ActorRestarted>().await;
     tokio::time::advance(Duration::from_secs(4)).await;
     let _ = b.ask(Boom("at 12 s")).await;
-    restarts.recv().await.unwrap();
+    restarts.expect_event::<ActorRestarted>().await;
     tokio::time::advance(Duration::from_secs(4)).await;
     let _ = b.ask(Boom("at 16 s")).await;
     assert_eq!(sup.wait_for_stop().await, StopReason::Escalated, "three restarts within 10 s");
@@ -127,11 +132,11 @@ async fn a_group_restart_counts_once() {
             .await
             .unwrap();
         let a = sup.child::<Svc>("a").await.unwrap();
-        let mut restarts = system.events().subscribe::<ActorRestarted>();
+        let mut restarts = EventProbe::new(&system).subscribe::<ActorRestarted>();
 
         let _ = a.ask(Boom("first")).await;
         for _ in 0..3 {
-            restarts.recv().await.unwrap();
+            restarts.expect_event::<ActorRestarted>().await;
         }
         sup.snapshot().await.expect("three children restarted, one restart counted");
         assert!(sup.is_alive(), "{strategy:?}");
@@ -162,9 +167,9 @@ async fn failed_restart_attempts_are_retried_and_each_counts() {
         .await
         .unwrap();
     let child = sup.child::<Flaky>("flaky").await.unwrap();
-    let mut restarts = system.events().subscribe::<ActorRestarted>();
+    let mut restarts = EventProbe::new(&system).subscribe::<ActorRestarted>();
     let _ = child.ask(Boom("crash")).await;
-    restarts.recv().await.expect("restarted in the end");
+    restarts.expect_event::<ActorRestarted>().await;
     assert_eq!(child.ask(Incarnation).await, Ok(4), "retried until a start succeeded");
     assert!(sup.is_alive());
     assert_eq!(sup.snapshot().await.unwrap().children[0].restarts, 3, "three attempts");
@@ -182,10 +187,10 @@ async fn failed_restart_attempts_can_exceed_the_intensity() {
         .await
         .unwrap();
     let child = sup.child::<Flaky>("flaky").await.unwrap();
-    let mut escalations = system.events().subscribe::<SupervisorEscalated>();
+    let mut escalations = EventProbe::new(&system).subscribe::<SupervisorEscalated>();
     let _ = child.ask(Boom("crash")).await;
     assert_eq!(sup.wait_for_stop().await, StopReason::Escalated);
-    let fact = escalations.recv().await.unwrap();
+    let fact = escalations.expect_event::<SupervisorEscalated>().await;
     assert_eq!(fact.reason, StopReason::StartFailed(ActorError::msg("start 3 failed")));
     assert_eq!(child.wait_for_stop().await, StopReason::StartFailed(ActorError::msg("start 3 failed")));
     system.shutdown().await;

@@ -8,6 +8,7 @@ use std::time::Duration;
 use actor_core::events::{ActorRestarted, SupervisorEscalated};
 use actor_core::prelude::*;
 use actor_core::supervision::{ChildSpec, Shutdown, Supervisor, SupervisorBuilder};
+use actor_testkit::EventProbe;
 
 use crate::common::svc::{svc, Items, Push, Svc};
 use crate::common::{Boom, Log};
@@ -54,12 +55,12 @@ async fn a_nested_supervisor_restarts_its_own_children_without_the_parent() {
     let root = tree(&system, &log, 5).await;
     let inner = root.child::<Supervisor>("inner").await.unwrap();
     let w2 = inner.child::<Svc>("w2").await.unwrap();
-    let mut restarts = system.events().subscribe::<ActorRestarted>();
+    let mut restarts = EventProbe::new(&system).subscribe::<ActorRestarted>();
 
     let _ = w2.ask(Boom("once")).await;
-    assert_eq!(restarts.recv().await.unwrap().id, w2.id());
+    assert_eq!(restarts.expect_event::<ActorRestarted>().await.id, w2.id());
     root.snapshot().await.unwrap();
-    assert!(restarts.try_recv().is_none(), "the root had nothing to do");
+    assert!(restarts.try_event::<ActorRestarted>().is_none(), "the root had nothing to do");
     let snap = root.snapshot().await.unwrap();
     assert_eq!(snap.children[1].restarts, 0, "inner was not restarted");
     assert_eq!(snap.children[1].children[1].restarts, 1, "w2 was");
@@ -76,16 +77,16 @@ async fn escalation_is_a_child_failure_for_the_parent_which_restarts_the_nested_
     let inner = root.child::<Supervisor>("inner").await.unwrap();
     let old_w1 = inner.child::<Svc>("w1").await.unwrap();
     let old_w2 = inner.child::<Svc>("w2").await.unwrap();
-    let mut restarts = system.events().subscribe::<ActorRestarted>();
-    let mut escalations = system.events().subscribe::<SupervisorEscalated>();
+    let mut restarts = EventProbe::new(&system).subscribe::<ActorRestarted>();
+    let mut escalations = EventProbe::new(&system).subscribe::<SupervisorEscalated>();
 
     let _ = old_w2.ask(Boom("first")).await;
-    assert_eq!(restarts.recv().await.unwrap().id, old_w2.id());
+    assert_eq!(restarts.expect_event::<ActorRestarted>().await.id, old_w2.id());
     let _ = old_w2.ask(Boom("second")).await; // more than 1 restart: inner gives up
 
-    let escalated = escalations.recv().await.unwrap();
+    let escalated = escalations.expect_event::<SupervisorEscalated>().await;
     assert_eq!((escalated.id, escalated.reason), (inner.id(), StopReason::Panicked("second".into())));
-    let restarted = restarts.recv().await.unwrap();
+    let restarted = restarts.expect_event::<ActorRestarted>().await;
     assert_eq!(
         (restarted.id, restarted.attempt, restarted.reason),
         (inner.id(), 1, StopReason::Escalated),
@@ -115,8 +116,8 @@ async fn escalation_is_a_child_failure_for_the_parent_which_restarts_the_nested_
 
     // The new inner supervisor has a fresh intensity budget.
     let _ = new_w2.ask(Boom("third")).await;
-    assert_eq!(restarts.recv().await.unwrap().id, new_w2.id());
-    assert!(escalations.try_recv().is_none());
+    assert_eq!(restarts.expect_event::<ActorRestarted>().await.id, new_w2.id());
+    assert!(escalations.try_event::<SupervisorEscalated>().is_none());
     system.shutdown().await;
 }
 
@@ -128,17 +129,17 @@ async fn escalation_climbs_the_tree_when_the_parent_gives_up_too() {
     let leaf = root.child::<Svc>("leaf").await.unwrap();
     let inner = root.child::<Supervisor>("inner").await.unwrap();
     let w1 = inner.child::<Svc>("w1").await.unwrap();
-    let mut escalations = system.events().subscribe::<SupervisorEscalated>();
-    let mut restarts = system.events().subscribe::<ActorRestarted>();
+    let mut escalations = EventProbe::new(&system).subscribe::<SupervisorEscalated>();
+    let mut restarts = EventProbe::new(&system).subscribe::<ActorRestarted>();
 
     let _ = w1.ask(Boom("first")).await;
-    restarts.recv().await.unwrap();
+    restarts.expect_event::<ActorRestarted>().await;
     let _ = w1.ask(Boom("second")).await;
 
     assert_eq!(root.wait_for_stop().await, StopReason::Escalated);
-    let first = escalations.recv().await.unwrap();
+    let first = escalations.expect_event::<SupervisorEscalated>().await;
     assert_eq!((first.id, first.reason), (inner.id(), StopReason::Panicked("second".into())));
-    let second = escalations.recv().await.unwrap();
+    let second = escalations.expect_event::<SupervisorEscalated>().await;
     assert_eq!((second.id, second.reason), (root.id(), StopReason::Escalated));
     assert_eq!(inner.wait_for_stop().await, StopReason::Escalated);
     assert_eq!(leaf.wait_for_stop().await, StopReason::Shutdown);

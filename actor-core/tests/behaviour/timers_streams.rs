@@ -1,26 +1,47 @@
 //! Work started from the context: `send_after`, `interval`, `add_stream`
 //! and `add_stream_with_end`. Timers run on paused time, so every deadline
-//! is exact and nothing waits for real.
+//! is exact and nothing waits for real. What the actor handles is reported
+//! to a test probe.
 
 use std::time::Duration;
 
 use actor_core::prelude::*;
 use actor_core::TaskHandle;
+use actor_testkit::TestProbe;
 use futures_util::{stream, Stream};
 use tokio::sync::mpsc;
 use tokio::time::{timeout, Instant};
 
-/// Reports every message it handles on `report`.
+/// What the clock reports for each message it handles.
+#[derive(Debug, PartialEq)]
+struct Report(String);
+impl Message for Report {
+    type Reply = ();
+}
+
+fn report(text: &str) -> Report {
+    Report(text.to_owned())
+}
+
+/// Reports every message it handles to `report`.
 struct Clock {
-    report: mpsc::UnboundedSender<String>,
+    report: Recipient<Report>,
     handles: Vec<TaskHandle>,
 }
 
 impl Actor for Clock {}
 
-fn clock(system: &ActorSystem) -> (ActorRef<Clock>, mpsc::UnboundedReceiver<String>) {
-    let (report, rx) = mpsc::unbounded_channel();
-    (system.spawn(Clock { report, handles: Vec::new() }), rx)
+impl Clock {
+    fn report(&self, text: String) {
+        self.report.try_tell(Report(text)).expect("the probe records everything");
+    }
+}
+
+/// A clock and the probe it reports to, which waits up to `LONG` (the
+/// timers run for tens of seconds of paused time).
+fn clock(system: &ActorSystem) -> (ActorRef<Clock>, TestProbe<Report>) {
+    let probe = TestProbe::new(system).with_timeout(LONG);
+    (system.spawn(Clock { report: probe.recipient(), handles: Vec::new() }), probe)
 }
 
 struct Tick(&'static str);
@@ -29,7 +50,7 @@ impl Message for Tick {
 }
 impl Handler<Tick> for Clock {
     async fn handle(&mut self, msg: Tick, _ctx: &mut Context<Self>) {
-        let _ = self.report.send(msg.0.to_owned());
+        self.report(msg.0.to_owned());
     }
 }
 
@@ -66,7 +87,7 @@ impl Message for Item {
 }
 impl Handler<Item> for Clock {
     async fn handle(&mut self, msg: Item, _ctx: &mut Context<Self>) {
-        let _ = self.report.send(format!("item {}", msg.0));
+        self.report(format!("item {}", msg.0));
     }
 }
 
@@ -76,7 +97,7 @@ impl Message for End {
 }
 impl Handler<End> for Clock {
     async fn handle(&mut self, _: End, _ctx: &mut Context<Self>) {
-        let _ = self.report.send("end".to_owned());
+        self.report("end".to_owned());
     }
 }
 
@@ -104,29 +125,29 @@ const LONG: Duration = Duration::from_secs(3600);
 #[tokio::test(start_paused = true)]
 async fn send_after_delivers_once_after_exactly_the_delay() {
     let system = ActorSystem::new();
-    let (c, mut rx) = clock(&system);
+    let (c, probe) = clock(&system);
     let start = Instant::now();
     c.ask(Start::After(Duration::from_secs(30), "late")).await.unwrap();
     c.ask(Start::After(Duration::from_secs(10), "early")).await.unwrap();
-    assert_eq!(rx.recv().await.as_deref(), Some("early"));
+    probe.expect_msg(report("early")).await;
     assert_eq!(start.elapsed(), Duration::from_secs(10));
-    assert_eq!(rx.recv().await.as_deref(), Some("late"));
+    probe.expect_msg(report("late")).await;
     assert_eq!(start.elapsed(), Duration::from_secs(30));
-    assert!(timeout(LONG, rx.recv()).await.is_err(), "each fires once");
+    probe.expect_no_msg(LONG).await; // each fires once
     system.shutdown().await;
 }
 
 #[tokio::test(start_paused = true)]
 async fn send_after_is_never_early() {
     let system = ActorSystem::new();
-    let (c, mut rx) = clock(&system);
+    let (c, probe) = clock(&system);
     let start = Instant::now();
     c.ask(Start::After(Duration::from_secs(10), "due")).await.unwrap();
     tokio::time::advance(Duration::from_millis(9_999)).await;
     c.ask(Tick("probe")).await.unwrap(); // a round trip: anything due is handled by now
-    assert_eq!(rx.recv().await.as_deref(), Some("probe"), "nothing before the deadline");
+    probe.expect_msg(report("probe")).await; // nothing before the deadline
     tokio::time::advance(Duration::from_millis(1)).await;
-    assert_eq!(rx.recv().await.as_deref(), Some("due"));
+    probe.expect_msg(report("due")).await;
     assert_eq!(start.elapsed(), Duration::from_secs(10));
     system.shutdown().await;
 }
@@ -134,19 +155,19 @@ async fn send_after_is_never_early() {
 #[tokio::test(start_paused = true)]
 async fn a_cancelled_send_after_sends_nothing() {
     let system = ActorSystem::new();
-    let (c, mut rx) = clock(&system);
+    let (c, probe) = clock(&system);
     c.ask(Start::After(Duration::from_secs(10), "cancelled")).await.unwrap();
     c.ask(CancelAll).await.unwrap();
     c.ask(Start::After(Duration::from_secs(20), "kept")).await.unwrap();
-    assert_eq!(rx.recv().await.as_deref(), Some("kept"));
-    assert!(timeout(LONG, rx.recv()).await.is_err());
+    probe.expect_msg(report("kept")).await;
+    probe.expect_no_msg(LONG).await;
     system.shutdown().await;
 }
 
 #[tokio::test(start_paused = true)]
 async fn timers_end_when_the_actor_stops() {
     let system = ActorSystem::new();
-    let (c, _rx) = clock(&system);
+    let (c, _probe) = clock(&system);
     c.ask(Start::After(Duration::from_secs(10), "too late")).await.unwrap();
     c.ask(Start::Every(Duration::from_secs(3))).await.unwrap();
     c.stop();
@@ -160,15 +181,15 @@ async fn timers_end_when_the_actor_stops() {
 #[tokio::test(start_paused = true)]
 async fn interval_ticks_every_period_until_cancelled() {
     let system = ActorSystem::new();
-    let (c, mut rx) = clock(&system);
+    let (c, probe) = clock(&system);
     let start = Instant::now();
     c.ask(Start::Every(Duration::from_secs(5))).await.unwrap();
     for n in 1..=4 {
-        assert_eq!(rx.recv().await.as_deref(), Some("tick"));
+        probe.expect_msg(report("tick")).await;
         assert_eq!(start.elapsed(), Duration::from_secs(5 * n), "tick {n}");
     }
     c.ask(CancelAll).await.unwrap();
-    assert!(timeout(LONG, rx.recv()).await.is_err(), "no tick after cancel");
+    probe.expect_no_msg(LONG).await; // no tick after cancel
     assert!(c.is_alive());
     system.shutdown().await;
 }
@@ -176,10 +197,10 @@ async fn interval_ticks_every_period_until_cancelled() {
 #[tokio::test]
 async fn add_stream_delivers_items_in_order() {
     let system = ActorSystem::new();
-    let (c, mut rx) = clock(&system);
+    let (c, probe) = clock(&system);
     c.ask(Feed(stream::iter((1..=50).map(Item)), false)).await.unwrap();
     for n in 1..=50 {
-        assert_eq!(rx.recv().await, Some(format!("item {n}")));
+        probe.expect_msg(Report(format!("item {n}"))).await;
     }
     system.shutdown().await;
 }
@@ -187,53 +208,45 @@ async fn add_stream_delivers_items_in_order() {
 #[tokio::test]
 async fn add_stream_with_end_sends_the_end_after_the_last_item() {
     let system = ActorSystem::new();
-    let (c, mut rx) = clock(&system);
+    let (c, probe) = clock(&system);
     let (tx, items) = manual_stream();
     c.ask(Feed(items, true)).await.unwrap();
     for n in 1..=3 {
         tx.send(n).unwrap();
-        assert_eq!(rx.recv().await, Some(format!("item {n}")));
+        probe.expect_msg(Report(format!("item {n}"))).await;
     }
     c.tell(Tick("between")).await.unwrap(); // ordinary messages interleave
-    assert_eq!(rx.recv().await.as_deref(), Some("between"));
+    probe.expect_msg(report("between")).await;
     tx.send(4).unwrap();
     drop(tx); // the stream ends after item 4
-    assert_eq!(rx.recv().await.as_deref(), Some("item 4"));
-    assert_eq!(rx.recv().await.as_deref(), Some("end"));
+    probe.expect_msg(report("item 4")).await;
+    probe.expect_msg(report("end")).await;
     system.shutdown().await;
 }
 
 #[tokio::test]
 async fn add_stream_with_end_on_a_finite_stream() {
     let system = ActorSystem::new();
-    let (c, mut rx) = clock(&system);
+    let (c, probe) = clock(&system);
     c.ask(Feed(stream::iter((1..=20).map(Item)), true)).await.unwrap();
-    let mut seen = Vec::new();
-    while let Some(entry) = rx.recv().await {
-        let last = entry == "end";
-        seen.push(entry);
-        if last {
-            break;
-        }
-    }
-    let mut expected: Vec<String> = (1..=20).map(|n| format!("item {n}")).collect();
-    expected.push("end".into());
-    assert_eq!(seen, expected);
+    let mut expected: Vec<Report> = (1..=20).map(|n| Report(format!("item {n}"))).collect();
+    expected.push(report("end"));
+    assert_eq!(probe.receive_n(21).await, expected);
     system.shutdown().await;
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_stream_is_dropped_when_cancelled_or_when_the_actor_stops() {
     let system = ActorSystem::new();
-    let (c, mut rx) = clock(&system);
+    let (c, probe) = clock(&system);
     let (tx, items) = manual_stream();
     c.ask(Feed(items, true)).await.unwrap();
     tx.send(1).unwrap();
-    assert_eq!(rx.recv().await.as_deref(), Some("item 1"));
+    probe.expect_msg(report("item 1")).await;
     c.ask(CancelAll).await.unwrap();
     // The stream (and with it the channel's receiver) is dropped.
     assert!(timeout(LONG, tx.closed()).await.is_ok(), "stream still held after cancel");
-    assert!(timeout(LONG, rx.recv()).await.is_err(), "no end message after a cancel");
+    probe.expect_no_msg(LONG).await; // no end message after a cancel
 
     let (tx, items) = manual_stream();
     c.ask(Feed(items, false)).await.unwrap();
