@@ -9,7 +9,7 @@ use super::signals::handle_signals;
 use super::state::{Ended, Runner};
 use crate::actor::{Actor, StopReason};
 use crate::envelope::HandleFuture;
-use crate::telemetry::trace::{handler_span, HandlerSpan, InSpan};
+use crate::telemetry::trace::{self, handler_span, HandlerSpan, InSpan};
 
 /// Most events handled in one run before the mailbox gets a turn.
 const EVENT_RUN: u32 = 32;
@@ -119,9 +119,14 @@ pub(super) fn serve<'a, A: Actor>(
                         continue;
                     };
                     message_type = envelope.message_type_fn();
-                    let cell = runner.myself.cell();
-                    let span = handler_span(cell.short_type(), cell.id(), message_type, envelope.origin());
-                    in_span(envelope.deliver(actor, &mut runner.ctx), span)
+                    if trace::enabled() {
+                        let cell = runner.myself.cell();
+                        let span =
+                            handler_span(cell.short_type(), cell.id(), message_type, envelope.origin());
+                        in_span(envelope.deliver(actor, &mut runner.ctx), span)
+                    } else {
+                        envelope.deliver(actor, &mut runner.ctx)
+                    }
                 }
                 Next::Event(index) => {
                     let Some(sources) = runner.rare.as_deref_mut().map(|r| &mut r.sources) else { continue };
@@ -130,8 +135,15 @@ pub(super) fn serve<'a, A: Actor>(
                     match sources.list[index].deliver(actor, &mut runner.ctx) {
                         Some(handling) => {
                             sources.run = Some((index as u32, length + 1));
-                            let cell = runner.myself.cell();
-                            in_span(handling, handler_span(cell.short_type(), cell.id(), message_type, None))
+                            if trace::enabled() {
+                                let cell = runner.myself.cell();
+                                in_span(
+                                    handling,
+                                    handler_span(cell.short_type(), cell.id(), message_type, None),
+                                )
+                            } else {
+                                handling
+                            }
                         }
                         None => {
                             sources.run = None;
@@ -165,7 +177,7 @@ pub(super) fn serve<'a, A: Actor>(
 
 /// The handler in its span, when message spans are recorded (boxed if it
 /// no longer fits the inline slot: tracing is on, and pays for it).
-#[inline]
+#[inline(never)]
 fn in_span(handling: HandleFuture<'_>, span: Option<HandlerSpan>) -> HandleFuture<'_> {
     match span {
         None => handling,

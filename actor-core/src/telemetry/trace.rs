@@ -184,9 +184,10 @@ pub(crate) struct Origin {
     remote: bool,
 }
 
-/// Whether `handle` spans would be recorded: the gate of every capture.
-#[inline]
-fn enabled() -> bool {
+/// Whether `handle` spans would be recorded: the gate of every capture,
+/// checked before anything else is computed.
+#[inline(always)]
+pub(crate) fn enabled() -> bool {
     tracing::span_enabled!(target: TARGET, Level::DEBUG)
 }
 
@@ -223,8 +224,9 @@ pub(crate) struct HandlerSpan {
 }
 
 /// The `handle` span of one message (or event) for the actor `id` of type
-/// `actor`, linked to where the message came from; `None`, at the cost of
-/// one check, when message spans are disabled.
+/// `actor`, linked to where the message came from; `None` if the
+/// subscriber turns it down. Callers check [`enabled`] first, so that
+/// nothing here is computed per message while spans are off.
 ///
 /// Its parent is the current span (the actor's: the runner is polled in
 /// it), except for an ask sent from a span in this process: then the
@@ -237,9 +239,6 @@ pub(crate) fn handler_span(
     message_type: fn() -> &'static str,
     origin: Option<&Origin>,
 ) -> Option<HandlerSpan> {
-    if !enabled() {
-        return None;
-    }
     make_handler_span(actor, id, short_type_name(message_type()), origin)
 }
 
