@@ -27,7 +27,12 @@ use crate::codec::postcard_into;
 pub(crate) const MAGIC: [u8; 4] = *b"ACTR";
 
 /// The protocol version this build speaks.
-pub(crate) const VERSION: u16 = 1;
+///
+/// 2: tells and asks may carry their sender's trace (`TracedTell`,
+/// `TracedAsk`), which a version-1 node could not decode; the handshake
+/// refuses a version-1 peer with [`WireError::Version`](super::WireError)
+/// instead.
+pub(crate) const VERSION: u16 = 2;
 
 /// Bytes of a nonce and of a proof.
 pub(crate) const NONCE_LEN: usize = 32;

@@ -7,3 +7,4 @@ mod links;
 mod messaging;
 mod proxy;
 mod tls;
+mod traces;
