@@ -60,7 +60,7 @@ async fn the_senders_trace_reaches_the_handler_on_the_other_node() {
     let pair = pair().await;
 
     let request = tracing::info_span!("request");
-    let sent = request.in_scope(|| TraceContext::current()).expect("a span, recorded");
+    let sent = request.in_scope(TraceContext::current).expect("a span, recorded");
     async {
         pair.remote.tell(Record(1)).await.unwrap();
         pair.remote.ask(Double(2)).await.unwrap();
