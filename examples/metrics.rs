@@ -9,6 +9,7 @@
 //! the exporter's own HTTP listener do it).
 //!
 //! `cargo run --example metrics`
+#![allow(clippy::print_stdout)] // a program whose output is the point
 
 use std::time::Duration;
 

@@ -9,6 +9,7 @@
 //! links and the trace id the three handlers share.
 //!
 //! `cargo run --example traces`
+#![allow(clippy::print_stdout)] // a program whose output is the point
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
