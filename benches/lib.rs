@@ -39,6 +39,11 @@ pub const CAPACITY: usize = actor_core::DEFAULT_MAILBOX_CAPACITY;
 /// # Panics
 /// If the runtime cannot be built.
 pub fn runtime() -> Runtime {
+    #[cfg(feature = "metrics")]
+    if std::env::var_os("ACTOR_BENCH_RECORDER").is_some() {
+        // Once per process; a second call finds the recorder installed.
+        let _ = metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder();
+    }
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(WORKERS)
         .enable_all()

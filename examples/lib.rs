@@ -23,6 +23,12 @@ pub mod cluster_guide {}
 #[doc = include_str!("../docs/testing.md")]
 pub mod testing_guide {}
 
+/// docs/observability.md: traces and metrics, compiled so its examples run
+/// (this crate enables actor-core's `metrics` feature and has the
+/// Prometheus exporter).
+#[doc = include_str!("../docs/observability.md")]
+pub mod observability_guide {}
+
 /// Prints the runtime's traces to stdout, filtered by `RUST_LOG`: `error`
 /// if it is unset, so a plain run shows only the runtime's reports of
 /// panics; `RUST_LOG=info` adds the supervisors' restarts, and

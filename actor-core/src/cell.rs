@@ -20,6 +20,7 @@ use crate::loom::AtomicWaker;
 use crate::mailbox::signal::{SignalLane, Taken};
 use crate::mailbox::{Mailbox, MailboxCapacity};
 use crate::system::{ActorSystem, TableSlot};
+use crate::telemetry::metrics::ActorMetrics;
 
 /// What travels in a local actor's signal lane, ahead of its mailbox.
 pub(crate) enum LaneSignal<A: Actor> {
@@ -73,6 +74,8 @@ pub(crate) struct ActorCell<A: Actor> {
     /// Its running handler has had to wait: the system's slow-handler
     /// watch holds what it handles.
     waiting: AtomicBool,
+    /// Its metric handles (zero-sized without the `metrics` feature).
+    metrics: ActorMetrics,
 }
 
 impl<A: Actor> ActorCell<A> {
@@ -82,6 +85,7 @@ impl<A: Actor> ActorCell<A> {
         capacity: MailboxCapacity,
         slow: Option<Duration>,
     ) -> Self {
+        let metrics = ActorMetrics::new(short_type_name(std::any::type_name::<A>()), name.as_ref());
         ActorCell {
             id: system.next_actor_id(),
             name,
@@ -96,7 +100,12 @@ impl<A: Actor> ActorCell<A> {
             table_slot: AtomicU64::new(0),
             slow_ms: slow.map_or(0, |d| u32::try_from(d.as_millis()).unwrap_or(u32::MAX).max(1)),
             waiting: AtomicBool::new(false),
+            metrics,
         }
+    }
+
+    pub(crate) fn metrics(&self) -> &ActorMetrics {
+        &self.metrics
     }
 
     pub(crate) fn id(&self) -> ActorId {
@@ -351,15 +360,7 @@ fn local_envelope<A: Actor>(message: AnyMessage) -> Envelope<A> {
     }
 }
 
-/// `my_crate::module::Type` → `Type`. A generic type keeps its full path
-/// (`my_crate::Cache<alloc::string::String>`): shortening each part would
-/// allocate, and generic actor types are rare.
-pub(crate) fn short_type_name(full: &'static str) -> &'static str {
-    if !full.contains('<') {
-        return full.rsplit("::").next().unwrap_or(full);
-    }
-    full
-}
+pub(crate) use crate::telemetry::short_type_name;
 
 /// A supervised child as its supervisor sees it: an endpoint that also
 /// takes the commands starting and ending its incarnations.

@@ -26,6 +26,13 @@
 //! `ActorRef<A>` also carries what a local `A` needs to queue it, so a
 //! forwarder may pass it on to a local actor's endpoint unchanged.
 //!
+//! A transport that carries messages across processes carries their trace
+//! too: it sends [`TraceContext::current`](crate::TraceContext::current)
+//! with a message, and queues the decoded message inside
+//! [`TraceContext::in_scope`](crate::TraceContext::in_scope) (or
+//! [`scope`](crate::TraceContext::scope), a [`Scoped`] future), so that its
+//! handler's span carries the sender's trace (docs/observability.md).
+//!
 //! The trait's methods are what the runtime itself relies on; they are
 //! stable within a minor version, like the rest of the public API.
 //!
@@ -117,3 +124,5 @@ pub fn new_actor_id(system: &ActorSystem) -> ActorId {
 pub fn dead_letter(system: &ActorSystem, to: ActorId, message_type: &'static str) {
     system.dead_letter(to, message_type);
 }
+
+pub use crate::telemetry::trace::Scoped;

@@ -14,6 +14,7 @@ use crate::actor::{Actor, StopReason};
 // The handler call names its context: the one reference above this layer (see "Layers" in docs/ARCHITECTURE.md).
 use crate::endpoint::{AnyMessage, AnyReply, AskError, ReplySender};
 use crate::message::{Handler, Message};
+use crate::telemetry::trace::Origin;
 use crate::Context;
 
 /// Bytes reserved in the actor's task for the running handler's future.
@@ -50,6 +51,11 @@ pub(crate) trait Deliver<A: Actor>: Send {
     /// can queue again (an erased send refused after wrapping).
     fn into_any_message(self: Box<Self>) -> AnyMessage;
 
+    /// Where the message came from, if its sender was traced.
+    fn origin(&self) -> Option<&Origin> {
+        None
+    }
+
     /// The message will never be handled: its actor stopped for `reason`.
     /// An ask tells its asker why; a tell is dropped.
     fn reject(self: Box<Self>, reason: &StopReason) {
@@ -69,6 +75,14 @@ impl<A: Actor> dyn Deliver<A> {
 
 /// A fire-and-forget message: the reply is dropped.
 pub(crate) struct Tell<M>(pub(crate) M);
+
+/// A tell or an ask with its sender's span: the envelope made instead of
+/// the plain one only while message spans are enabled, so an untraced
+/// message is not one byte larger.
+pub(crate) struct Traced<T> {
+    pub(crate) inner: T,
+    pub(crate) origin: Origin,
+}
 
 /// A message whose reply goes back to a waiting asker: through its
 /// channel (`S` = `ReplySender`, the typed path), or through an
@@ -128,6 +142,64 @@ impl<A: Handler<M>, M: Message, S: ReplySink<M::Reply>> Deliver<A> for Ask<M, S>
     }
 }
 
+impl<A: Handler<M>, M: Message> Deliver<A> for Traced<Tell<M>> {
+    fn deliver<'a>(self: Box<Self>, actor: &'a mut A, ctx: &'a mut Context<A>) -> HandleFuture<'a> {
+        HandleFuture::from_or_box(Discard { handling: actor.handle(self.inner.0, ctx) })
+    }
+
+    fn origin(&self) -> Option<&Origin> {
+        Some(&self.origin)
+    }
+
+    fn message_type(&self) -> &'static str {
+        std::any::type_name::<M>()
+    }
+
+    fn message_type_fn(&self) -> fn() -> &'static str {
+        std::any::type_name::<M>
+    }
+
+    fn into_message_any(self: Box<Self>) -> Box<dyn Any + Send> {
+        Box::new(self.inner.0)
+    }
+
+    fn into_any_message(self: Box<Self>) -> AnyMessage {
+        AnyMessage::tell(self.inner.0).with_local_delivery(TypeId::of::<A>(), erased_envelope::<A, M>)
+    }
+}
+
+impl<A: Handler<M>, M: Message, S: ReplySink<M::Reply>> Deliver<A> for Traced<Ask<M, S>> {
+    fn deliver<'a>(self: Box<Self>, actor: &'a mut A, ctx: &'a mut Context<A>) -> HandleFuture<'a> {
+        let Ask { msg, reply } = self.inner;
+        HandleFuture::from_or_box(Answer { handling: actor.handle(msg, ctx), reply: Some(reply) })
+    }
+
+    fn origin(&self) -> Option<&Origin> {
+        Some(&self.origin)
+    }
+
+    fn reject(self: Box<Self>, reason: &StopReason) {
+        self.inner.reply.fail(AskError::Stopped(Some(reason.clone())));
+    }
+
+    fn message_type(&self) -> &'static str {
+        std::any::type_name::<M>()
+    }
+
+    fn message_type_fn(&self) -> fn() -> &'static str {
+        std::any::type_name::<M>
+    }
+
+    fn into_message_any(self: Box<Self>) -> Box<dyn Any + Send> {
+        Box::new((self.inner.msg, self.inner.reply))
+    }
+
+    fn into_any_message(self: Box<Self>) -> AnyMessage {
+        let reply = self.inner.reply.into_any_reply();
+        AnyMessage::ask(self.inner.msg, reply).with_local_delivery(TypeId::of::<A>(), erased_envelope::<A, M>)
+    }
+}
+
 /// Makes actor `A`'s envelope for an erased `M` (with its reply, for an
 /// ask); the [`MakeEnvelope`](crate::endpoint::MakeEnvelope) that a handle
 /// typed by `A` attaches to the messages it erases.
@@ -139,9 +211,14 @@ pub(crate) fn erased_envelope<A: Handler<M>, M: Message>(
         Ok(msg) => *msg,
         Err(_) => unreachable!("an erased envelope is made with its own message type"),
     };
-    let envelope: Envelope<A> = match reply {
-        None => Box::new(Tell(msg)),
-        Some(reply) => Box::new(Ask { msg, reply }),
+    let reply_is_some = reply.is_some();
+    // Made on the sender's side (when the message is queued), so its span
+    // is the current one.
+    let envelope: Envelope<A> = match (reply, crate::telemetry::trace::capture(reply_is_some)) {
+        (None, None) => Box::new(Tell(msg)),
+        (Some(reply), None) => Box::new(Ask { msg, reply }),
+        (None, Some(origin)) => Box::new(Traced { inner: Tell(msg), origin }),
+        (Some(reply), Some(origin)) => Box::new(Traced { inner: Ask { msg, reply }, origin }),
     };
     Box::new(envelope)
 }

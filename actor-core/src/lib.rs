@@ -101,6 +101,7 @@ pub mod remote;
 mod reply;
 mod runtime;
 mod system;
+mod telemetry;
 #[cfg(feature = "serde")]
 mod wire;
 
@@ -138,6 +139,8 @@ pub use reply::{Deferred, ReplyTo};
 pub use runtime::silence_caught_panics;
 #[doc(inline)]
 pub use system::{ActorSystem, SpawnOptions, SystemBuilder, DEFAULT_STOP_TIMEOUT};
+#[doc(inline)]
+pub use telemetry::trace::TraceContext;
 
 /// Derives [`Actor`](trait@Actor) with every hook left at its default.
 ///

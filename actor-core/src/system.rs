@@ -472,6 +472,7 @@ impl ActorSystem {
 
     pub(crate) fn dead_letter(&self, to: ActorId, message_type: &'static str) {
         self.inner.dead_letters.fetch_add(1, Ordering::Relaxed);
+        crate::telemetry::metrics::dead_letter(message_type);
         tracing::debug!(%to, message_type, "dead letter");
         self.inner.events.dead_letter(|| DeadLetter { to, message_type });
     }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use actor_core::dev::{AnyMessage, AnyReply, BoxFuture, Endpoint, Signal};
 use actor_core::remote::{RemoteActor, RemoteHandlers, RemoteMessage};
-use actor_core::{ActorId, AskError, Handler, SendError, StopReason};
+use actor_core::{ActorId, AskError, Handler, SendError, StopReason, TraceContext};
 use bytes::BytesMut;
 
 use crate::codec::Codec;
@@ -124,6 +124,8 @@ fn encode<M: RemoteMessage, C: Codec>(
         return Err(SendError::Closed(rebuild(msg, reply)));
     }
     let is_ask = reply.is_some();
+    // The sender's trace (`None` at the cost of one check when untraced).
+    let trace = TraceContext::current();
     let pending = reply.map(|reply| {
         Box::new(AwaitReply::<M, C> { reply, codec: codec.clone(), message: std::marker::PhantomData }) as _
     });
@@ -131,9 +133,9 @@ fn encode<M: RemoteMessage, C: Codec>(
         |out, corr| {
             let name = M::NAME;
             if is_ask {
-                Header::Ask { target, corr, name }.encode(out);
+                Header::ask(target, corr, name, trace).encode(out);
             } else {
-                Header::Tell { target, name }.encode(out);
+                Header::tell(target, name, trace).encode(out);
             }
             codec.encode(&msg, out)
         },
@@ -368,6 +370,17 @@ impl Endpoint for RemoteEndpoint {
         if !self.credits.try_take() {
             return Some(Err(SendError::Full(())));
         }
+        // A traced sender's tell gets a header of its own, with its trace.
+        let traced;
+        let header = match TraceContext::current() {
+            None => &**header,
+            Some(trace) => {
+                let mut out = BytesMut::new();
+                Header::tell(self.target(), encoder.name, Some(trace)).encode(&mut out);
+                traced = out;
+                &traced[..]
+            }
+        };
         let sent = (encoder.in_place)(&self.peer, header, slot);
         if !matches!(sent, Ok(true)) {
             self.credits.give_back();

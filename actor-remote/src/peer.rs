@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering}
 use std::sync::Arc;
 
 use actor_core::dev::{BoxFuture, Endpoint, Signal};
-use actor_core::{ActorId, NodeId, StopReason, Terminated};
+use actor_core::{ActorId, NodeId, StopReason, Terminated, TraceContext};
 use bytes::{Bytes, BytesMut};
 use parking_lot::Mutex;
 use tokio::sync::{watch, Notify};
@@ -118,9 +118,9 @@ pub(crate) struct ReplyRoute {
 /// One message from the peer on its way to a local actor.
 pub(crate) enum Queued {
     /// As it came off the wire.
-    Raw { deliver: Arc<dyn Deliver>, payload: Bytes, corr: Option<u64> },
+    Raw { deliver: Arc<dyn Deliver>, payload: Bytes, corr: Option<u64>, trace: Option<TraceContext> },
     /// Decoded; the mailbox was full.
-    Decoded { deliver: Arc<dyn Deliver>, undelivered: Undelivered },
+    Decoded { deliver: Arc<dyn Deliver>, undelivered: Undelivered, trace: Option<TraceContext> },
 }
 
 /// The messages from the peer for one local actor, in order, and whether a

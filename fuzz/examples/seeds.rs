@@ -24,7 +24,12 @@ struct Bytes(Vec<u8>);
 impl Bytes {
     /// An unsigned integer wider than a byte (u16, u32, u64, usize, an enum
     /// variant's index): LEB128.
-    fn varint(mut self, mut value: u64) -> Self {
+    fn varint(self, value: u64) -> Self {
+        self.varint128(u128::from(value))
+    }
+
+    /// A u128 (a trace id): LEB128 as well.
+    fn varint128(mut self, mut value: u128) -> Self {
         while value >= 0x80 {
             self.0.push(value as u8 | 0x80);
             value >>= 7;
@@ -60,6 +65,8 @@ mod header {
     pub(crate) const FOUND: u64 = 6;
     pub(crate) const NOT_FOUND: u64 = 7;
     pub(crate) const STOP: u64 = 8;
+    pub(crate) const TRACED_TELL: u64 = 9;
+    pub(crate) const TRACED_ASK: u64 = 10;
 }
 
 /// `Failure`'s variants, by index.
@@ -199,14 +206,40 @@ fn main() {
         ),
         ("not_found", new().varint(header::NOT_FOUND).varint(1), 0),
         ("stop", new().varint(header::STOP).varint(3).varint(1), 0),
+        // A trace: trace id (u128), span id, flags (one byte).
+        (
+            "traced_tell",
+            new()
+                .varint(header::TRACED_TELL)
+                .varint(3)
+                .str("chat.Say/1")
+                .varint128(0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736)
+                .varint(0x00f0_67aa_0ba9_02b7)
+                .raw(&[1])
+                .raw(payload),
+            payload.len(),
+        ),
+        (
+            "traced_ask",
+            new()
+                .varint(header::TRACED_ASK)
+                .varint(3)
+                .varint(1 << 40)
+                .str("kv.Get/1")
+                .varint128(u128::MAX)
+                .varint(u64::MAX)
+                .raw(&[0])
+                .raw(payload),
+            payload.len(),
+        ),
     ];
     for (name, bytes, payload_len) in envelopes {
         assert_eq!(decode_envelope(&bytes.0), Ok(payload_len), "envelope seed {name}");
         write("envelope", name, &bytes.0);
     }
 
-    // First frames: magic, version 1, hello; with and without a listen address.
-    let magic = new().raw(b"ACTR").raw(&1u16.to_be_bytes());
+    // First frames: magic, version 2, hello; with and without a listen address.
+    let magic = new().raw(b"ACTR").raw(&2u16.to_be_bytes());
     let hellos = [
         ("listen", magic.clone().raw(&hello_body(Some("127.0.0.1:7000"), 0xa5).0)),
         ("no_listen", magic.clone().raw(&hello_body(None, 0).0)),

@@ -15,9 +15,10 @@ use tokio::sync::oneshot;
 use crate::actor::{Actor, StopReason};
 use crate::cell::{ActorCell, Control, SupervisedChild};
 use crate::endpoint::{AnyMessage, AnyReply, BoxFuture, Endpoint, ReplySender, SendError, Signal};
-use crate::envelope::{erased_envelope, Ask, Tell};
+use crate::envelope::{erased_envelope, Ask, Envelope, Tell, Traced};
 use crate::id::ActorId;
 use crate::message::{Handler, Message};
+use crate::telemetry::trace::capture;
 
 /// The actor behind an `ActorRef<A>`: in this process, or behind another
 /// crate's endpoint.
@@ -131,7 +132,12 @@ impl<A: Handler<M>, M: Message> MessageSink<M> for Target<A> {
     #[inline]
     fn try_tell(&self, msg: M) -> Result<(), SendError<M>> {
         match self {
-            Target::Local(cell) => cell.try_send(msg, |m| Box::new(Tell(m))),
+            // Two envelopes: the traced one is built only while message
+            // spans are enabled (`capture` is one check otherwise).
+            Target::Local(cell) => match capture(false) {
+                None => cell.try_send(msg, |m| Box::new(Tell(m))),
+                Some(origin) => cell.try_send(msg, |m| Box::new(Traced { inner: Tell(m), origin })),
+            },
             Target::Endpoint(endpoint) => match in_place(&**endpoint, msg) {
                 Ok(outcome) => outcome,
                 Err(msg) => erased_try_tell(&**endpoint, addressed::<A, M>(AnyMessage::tell(msg))),
@@ -141,7 +147,12 @@ impl<A: Handler<M>, M: Message> MessageSink<M> for Target<A> {
 
     fn tell_wait(&self, msg: M) -> BoxFuture<'_, Result<(), SendError<M>>> {
         match self {
-            Target::Local(cell) => Box::pin(cell.send(msg, |m| Box::new(Tell(m)))),
+            Target::Local(cell) => match capture(false) {
+                None => Box::pin(cell.send(msg, |m| Box::new(Tell(m)))),
+                Some(origin) => Box::pin(
+                    cell.send(msg, move |m| Box::new(Traced { inner: Tell(m), origin: origin.clone() })),
+                ),
+            },
             Target::Endpoint(endpoint) => {
                 erased_tell_wait(&**endpoint, addressed::<A, M>(AnyMessage::tell(msg)))
             }
@@ -150,7 +161,12 @@ impl<A: Handler<M>, M: Message> MessageSink<M> for Target<A> {
 
     fn try_ask(&self, msg: M, reply: ReplySender<M::Reply>) -> Result<(), AskRefused<M>> {
         match self {
-            Target::Local(cell) => cell.try_send((msg, reply), |(msg, reply)| Box::new(Ask { msg, reply })),
+            Target::Local(cell) => match capture(true) {
+                None => cell.try_send((msg, reply), |(msg, reply)| Box::new(Ask { msg, reply })),
+                Some(origin) => cell.try_send((msg, reply), |(msg, reply)| {
+                    Box::new(Traced { inner: Ask { msg, reply }, origin })
+                }),
+            },
             Target::Endpoint(endpoint) => {
                 let message = addressed::<A, M>(AnyMessage::ask(msg, AnyReply::new(reply)));
                 erased_try_ask(&**endpoint, message)
@@ -160,10 +176,22 @@ impl<A: Handler<M>, M: Message> MessageSink<M> for Target<A> {
 
     fn ask_wait(&self, msg: M, reply: ReplySender<M::Reply>) -> BoxFuture<'_, Result<(), SendError<M>>> {
         match self {
-            Target::Local(cell) => Box::pin(async move {
-                let sent = cell.send((msg, reply), |(msg, reply)| Box::new(Ask { msg, reply })).await;
-                sent.map_err(|e| e.map(|(msg, _)| msg))
-            }),
+            Target::Local(cell) => {
+                let origin = capture(true);
+                Box::pin(async move {
+                    let sent = match origin {
+                        None => cell.send((msg, reply), |(msg, reply)| Box::new(Ask { msg, reply })).await,
+                        Some(origin) => {
+                            let wrap = move |(msg, reply)| {
+                                Box::new(Traced { inner: Ask { msg, reply }, origin: origin.clone() })
+                                    as Envelope<A>
+                            };
+                            cell.send((msg, reply), wrap).await
+                        }
+                    };
+                    sent.map_err(|e| e.map(|(msg, _)| msg))
+                })
+            }
             Target::Endpoint(endpoint) => {
                 let message = addressed::<A, M>(AnyMessage::ask(msg, AnyReply::new(reply)));
                 erased_tell_wait(&**endpoint, message)

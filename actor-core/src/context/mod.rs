@@ -200,7 +200,8 @@ impl<A: Actor> Context<A> {
         A: Handler<E>,
         E: Event + Message<Reply = ()>,
     {
-        let subscription = self.system().events().subscribe_actor(options, self.id());
+        let subscription =
+            self.system().events().subscribe_actor(options, self.id(), std::any::type_name::<A>());
         self.requests().new_sources.push(Box::new(subscription));
     }
 

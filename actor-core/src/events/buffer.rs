@@ -10,6 +10,7 @@ use parking_lot::Mutex;
 use tokio::sync::Notify;
 
 use crate::id::ActorId;
+use crate::telemetry::metrics::SubscriberMetrics;
 
 /// What a subscriber's full buffer does with one more event.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -48,6 +49,8 @@ pub(crate) struct SubscriberBuffer<E> {
     space: Notify,
     pub(crate) subscriber: Option<ActorId>,
     filter: Option<Filter<E>>,
+    /// Its drop counter (zero-sized without the `metrics` feature).
+    metrics: SubscriberMetrics,
 }
 
 /// What one push did.
@@ -69,6 +72,7 @@ impl<E> SubscriberBuffer<E> {
         overflow: Overflow,
         subscriber: Option<ActorId>,
         filter: Option<Filter<E>>,
+        metrics: SubscriberMetrics,
     ) -> Self {
         SubscriberBuffer {
             items: Mutex::new(VecDeque::new()),
@@ -80,6 +84,7 @@ impl<E> SubscriberBuffer<E> {
             space: Notify::new(),
             subscriber,
             filter,
+            metrics,
         }
     }
 
@@ -110,10 +115,12 @@ impl<E> SubscriberBuffer<E> {
             Pushed::Queued => self.waker.wake(),
             Pushed::DroppedOldest => {
                 self.dropped.fetch_add(1, Ordering::Relaxed);
+                self.metrics.dropped();
                 self.waker.wake();
             }
             _ => {
                 self.dropped.fetch_add(1, Ordering::Relaxed);
+                self.metrics.dropped();
             }
         }
         pushed
@@ -199,7 +206,7 @@ mod tests {
         #[test]
         fn matches_a_bounded_deque(capacity in 1usize..8, newest in any::<bool>(), ops in ops()) {
             let policy = if newest { Overflow::DropNewest } else { Overflow::DropOldest };
-            let queue = SubscriberBuffer::new(capacity, policy, None, None);
+            let queue = SubscriberBuffer::new(capacity, policy, None, None, crate::telemetry::metrics::SubscriberMetrics::new("", None));
             let mut model = VecDeque::new();
             let mut model_dropped = 0u64;
             let (mut got, mut want) = (Vec::new(), Vec::new());

@@ -183,8 +183,9 @@ impl EventStream {
         &self,
         options: SubscribeOptions<E>,
         actor: ActorId,
+        actor_type: &'static str,
     ) -> Subscription<E> {
-        Subscription::new(self.topic::<E>(), options, Some(actor))
+        Subscription::new(self.topic::<E>(), options, Some((actor, actor_type)))
     }
 
     pub(crate) fn actor_started(&self, fact: impl FnOnce() -> ActorStarted) {

@@ -1,6 +1,7 @@
 //! Subscriptions: a stream of one event type for plain async code, and the
 //! same buffer feeding an actor's `Handler<E>`.
 
+use crate::telemetry::metrics::SubscriberMetrics;
 use std::collections::VecDeque;
 use std::fmt;
 use std::pin::Pin;
@@ -95,10 +96,17 @@ impl<E: Event> Subscription<E> {
     pub(crate) fn new(
         topic: Arc<Topic<E>>,
         options: SubscribeOptions<E>,
-        subscriber: Option<ActorId>,
+        subscriber: Option<(ActorId, &'static str)>,
     ) -> Self {
-        let queue =
-            Arc::new(SubscriberBuffer::new(options.buffer, options.overflow, subscriber, options.filter));
+        let metrics = SubscriberMetrics::new(std::any::type_name::<E>(), subscriber.map(|(_, t)| t));
+        let subscriber = subscriber.map(|(id, _)| id);
+        let queue = Arc::new(SubscriberBuffer::new(
+            options.buffer,
+            options.overflow,
+            subscriber,
+            options.filter,
+            metrics,
+        ));
         topic.add(queue.clone());
         Subscription { queue, topic, batch: VecDeque::new() }
     }

@@ -8,14 +8,20 @@ use arc_swap::ArcSwap;
 use super::buffer::{Pushed, SubscriberBuffer};
 use super::facts::{report_due, EventsDropped};
 use super::{Event, EventStream};
+use crate::telemetry::metrics::TopicMetrics;
 
 pub(crate) struct Topic<E> {
     subscribers: ArcSwap<Vec<Arc<SubscriberBuffer<E>>>>,
+    /// Its publish counter (zero-sized without the `metrics` feature).
+    metrics: TopicMetrics,
 }
 
 impl<E: Event> Topic<E> {
     pub(crate) fn new() -> Self {
-        Topic { subscribers: ArcSwap::from_pointee(Vec::new()) }
+        Topic {
+            subscribers: ArcSwap::from_pointee(Vec::new()),
+            metrics: TopicMetrics::new(std::any::type_name::<E>()),
+        }
     }
 
     pub(crate) fn has_subscribers(&self) -> bool {
@@ -37,6 +43,7 @@ impl<E: Event> Topic<E> {
 
     /// Pushes to every current subscriber; never waits.
     pub(crate) fn publish(&self, stream: &EventStream, event: E) {
+        self.metrics.published();
         let subs = self.subscribers.load();
         if subs.is_empty() {
             return;
@@ -52,6 +59,7 @@ impl<E: Event> Topic<E> {
 
     /// Pushes to every current subscriber, waiting for room in `Block` ones.
     pub(crate) async fn publish_wait(&self, stream: &EventStream, event: E) {
+        self.metrics.published();
         let subs = self.subscribers.load_full();
         if subs.is_empty() {
             return;

@@ -8,6 +8,8 @@ use super::killable::Handled;
 use super::signals::handle_signals;
 use super::state::{Ended, Runner};
 use crate::actor::{Actor, StopReason};
+use crate::envelope::HandleFuture;
+use crate::telemetry::trace::{self, handler_span, HandlerSpan, InSpan};
 
 /// Most events handled in one run before the mailbox gets a turn.
 const EVENT_RUN: u32 = 32;
@@ -117,7 +119,14 @@ pub(super) fn serve<'a, A: Actor>(
                         continue;
                     };
                     message_type = envelope.message_type_fn();
-                    envelope.deliver(actor, &mut runner.ctx)
+                    if trace::enabled() {
+                        let cell = runner.myself.cell();
+                        let span =
+                            handler_span(cell.short_type(), cell.id(), message_type, envelope.origin());
+                        in_span(envelope.deliver(actor, &mut runner.ctx), span)
+                    } else {
+                        envelope.deliver(actor, &mut runner.ctx)
+                    }
                 }
                 Next::Event(index) => {
                     let Some(sources) = runner.rare.as_deref_mut().map(|r| &mut r.sources) else { continue };
@@ -126,7 +135,15 @@ pub(super) fn serve<'a, A: Actor>(
                     match sources.list[index].deliver(actor, &mut runner.ctx) {
                         Some(handling) => {
                             sources.run = Some((index as u32, length + 1));
-                            handling
+                            if trace::enabled() {
+                                let cell = runner.myself.cell();
+                                in_span(
+                                    handling,
+                                    handler_span(cell.short_type(), cell.id(), message_type, None),
+                                )
+                            } else {
+                                handling
+                            }
                         }
                         None => {
                             sources.run = None;
@@ -148,9 +165,22 @@ pub(super) fn serve<'a, A: Actor>(
             };
             // The address, not its lane: no lookup (and no panic path) between
             // making the handler's future and awaiting it in place.
+            let started = runner.myself.cell().metrics().start();
             if Handled::new(handling, &runner.myself, message_type).await.is_none() {
                 return Ended::OnItsOwn(StopReason::Killed);
             }
+            let cell = runner.myself.cell();
+            cell.metrics().handled(started, cell.mailbox().len());
         }
+    }
+}
+
+/// The handler in its span, when message spans are recorded (boxed if it
+/// no longer fits the inline slot: tracing is on, and pays for it).
+#[inline(never)]
+fn in_span(handling: HandleFuture<'_>, span: Option<HandlerSpan>) -> HandleFuture<'_> {
+    match span {
+        None => handling,
+        Some(span) => HandleFuture::from_or_box(InSpan::new(handling, span)),
     }
 }

@@ -24,5 +24,8 @@ async fn an_idle_actors_task_future_stays_small() {
     // 136). tokio rounds a task up to a multiple of 128 bytes, with 104
     // bytes of its own: up to 280 bytes of future (this ZST actor's 272
     // plus an 8-byte actor state), an idle actor's task is 384 bytes.
-    assert!(size <= 272, "the actor task future grew to {size} bytes");
+    // The `metrics` feature keeps each handler's start time (an `Instant`,
+    // 16 bytes) across the handler's await.
+    let budget = if cfg!(feature = "metrics") { 272 + 16 } else { 272 };
+    assert!(size <= budget, "the actor task future grew to {size} bytes");
 }

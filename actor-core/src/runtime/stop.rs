@@ -89,6 +89,7 @@ pub(super) fn finish<A: Actor>(runner: &mut Runner<A>, reason: StopReason) {
         cell.dead_letter(envelope.message_type());
         envelope.reject(&reason);
     }
+    cell.metrics().stopped();
     cell.system().untrack(cell.table_slot());
     cell.set_stopped(reason.clone());
     // The reason is set before the lane closes: a watcher refused by the

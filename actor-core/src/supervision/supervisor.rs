@@ -220,6 +220,7 @@ impl Supervisor {
                     child.started_at = Instant::now();
                     let id = child.endpoint.id();
                     tracing::info!(child = %id, name = %child.spec.name, attempt = child.restarts, %reason, "child restarted");
+                    crate::telemetry::metrics::restarted(child.endpoint.actor_type(), &child.spec.name);
                     ctx.system().events().publish(ActorRestarted { id, attempt: child.restarts, reason });
                     return true;
                 }
@@ -248,6 +249,7 @@ impl Supervisor {
         stop_for_good(&failed).await;
         self.stop_all().await;
         let id = ctx.id();
+        crate::telemetry::metrics::escalated(ctx.myself().name());
         ctx.system().events().publish(SupervisorEscalated { id, reason });
         ctx.stop_with(StopReason::Escalated);
     }

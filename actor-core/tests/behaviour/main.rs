@@ -32,6 +32,8 @@ mod macros_generics;
 #[cfg(all(feature = "macros", feature = "serde"))] // the remote options need both
 mod macros_remote;
 mod mailbox_backpressure;
+#[cfg(feature = "metrics")]
+mod metrics;
 mod ordering;
 mod registry;
 mod send_sync;
@@ -55,4 +57,5 @@ mod system_shutdown;
 mod systems_isolated;
 mod tell;
 mod timers_streams;
+mod traces;
 mod watch;

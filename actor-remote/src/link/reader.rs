@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use actor_core::dev::Signal;
-use actor_core::{ActorId, StopReason};
+use actor_core::{ActorId, StopReason, TraceContext};
 use bytes::{Bytes, BytesMut};
 use futures_util::{FutureExt, StreamExt};
 use parking_lot::Mutex;
@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 use crate::claims;
 use crate::exposed::dead_letter;
 use crate::membership::Input;
-use crate::peer::{Answer, Deliver, Inbound, Peer, Queued, ReplyRoute};
+use crate::peer::{Answer, Deliver, Inbound, Peer, Queued, ReplyRoute, Undelivered};
 use crate::shared::Shared;
 use crate::tls::Io;
 use crate::watched;
@@ -82,9 +82,15 @@ fn dispatch(
     let (header, payload) = Header::decode(&frame)?;
     let payload = frame.slice_ref(payload);
     match header {
-        Header::Tell { target, name } => inbound(shared, peer, routes, target, name, payload, None),
+        Header::Tell { target, name } => inbound(shared, peer, routes, target, name, payload, None, None),
         Header::Ask { target, corr, name } => {
-            inbound(shared, peer, routes, target, name, payload, Some(corr))
+            inbound(shared, peer, routes, target, name, payload, Some(corr), None)
+        }
+        Header::TracedTell { target, name, trace } => {
+            inbound(shared, peer, routes, target, name, payload, None, Some(trace.into()))
+        }
+        Header::TracedAsk { target, corr, name, trace } => {
+            inbound(shared, peer, routes, target, name, payload, Some(corr), Some(trace.into()))
         }
         Header::Reply { corr } => answer(peer, corr, Answer::Reply(&payload)),
         Header::Failed { corr, failure } => answer(peer, corr, Answer::Failed(failure)),
@@ -229,7 +235,9 @@ impl Routes {
 /// A message for a local actor: handed to its mailbox at once when nothing
 /// from this peer waits before it and there is room, otherwise queued
 /// behind the others for the same actor (bounded), or refused with a dead
-/// letter (and, for an ask, a failure the asker sees).
+/// letter (and, for an ask, a failure the asker sees). A traced message
+/// is queued inside its trace's scope, so its handler's span carries it.
+#[allow(clippy::too_many_arguments)] // the fields of two header variants
 fn inbound(
     shared: &Arc<Shared>,
     peer: &Arc<Peer>,
@@ -238,13 +246,14 @@ fn inbound(
     name: &str,
     payload: Bytes,
     corr: Option<u64>,
+    trace: Option<TraceContext>,
 ) {
     let window = shared.config.window;
     let Some(route) = routes.route(shared, peer, target, name, corr) else { return };
     let reply = corr.map(|corr| ReplyRoute { peer: peer.clone(), corr });
     let mut inbound = route.queue.lock();
     if inbound.queue.is_empty() && !inbound.draining {
-        match route.deliver.try_deliver(&payload, reply) {
+        match in_trace(trace, || route.deliver.try_deliver(&payload, reply)) {
             Ok(()) => {
                 drop(inbound);
                 route.credits += 1;
@@ -256,7 +265,7 @@ fn inbound(
             }
             Err(undelivered) => {
                 let deliver = route.deliver.clone();
-                inbound.queue.push_back(Queued::Decoded { deliver, undelivered });
+                inbound.queue.push_back(Queued::Decoded { deliver, undelivered, trace });
             }
         }
     } else if inbound.queue.len() >= WINDOWS_QUEUED * window as usize {
@@ -268,13 +277,29 @@ fn inbound(
         }
         return;
     } else {
-        inbound.queue.push_back(Queued::Raw { deliver: route.deliver.clone(), payload, corr });
+        inbound.queue.push_back(Queued::Raw { deliver: route.deliver.clone(), payload, corr, trace });
     }
     if !inbound.draining {
         inbound.draining = true;
         drop(inbound);
         let (s, p, q) = (shared.clone(), peer.clone(), route.queue.clone());
         shared.tasks.spawn(async move { drain(&s, &p, target, &q).await });
+    }
+}
+
+/// Runs `f` in the scope of the message's trace, if it has one.
+fn in_trace<R>(trace: Option<TraceContext>, f: impl FnOnce() -> R) -> R {
+    match trace {
+        None => f(),
+        Some(trace) => trace.in_scope(f),
+    }
+}
+
+/// Hands over a message that waited for mailbox room, in its trace.
+async fn deliver_in_trace(deliver: &dyn Deliver, undelivered: Undelivered, trace: Option<TraceContext>) {
+    match trace {
+        None => deliver.deliver(undelivered).await,
+        Some(trace) => trace.scope(deliver.deliver(undelivered)).await,
     }
 }
 
@@ -301,13 +326,15 @@ async fn drain(shared: &Shared, peer: &Arc<Peer>, target: u64, queue: &Mutex<Inb
             }
         };
         match next {
-            Queued::Raw { deliver, payload, corr } => {
+            Queued::Raw { deliver, payload, corr, trace } => {
                 let reply = corr.map(|corr| ReplyRoute { peer: peer.clone(), corr });
-                if let Err(undelivered) = deliver.try_deliver(&payload, reply) {
-                    deliver.deliver(undelivered).await;
+                if let Err(undelivered) = in_trace(trace, || deliver.try_deliver(&payload, reply)) {
+                    deliver_in_trace(&*deliver, undelivered, trace).await;
                 }
             }
-            Queued::Decoded { deliver, undelivered } => deliver.deliver(undelivered).await,
+            Queued::Decoded { deliver, undelivered, trace } => {
+                deliver_in_trace(&*deliver, undelivered, trace).await
+            }
         }
         delivered += 1;
         if delivered >= batch {

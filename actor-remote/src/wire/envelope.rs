@@ -6,8 +6,13 @@
 //! the message by its stable wire name, and an ask by a correlation id
 //! that its reply carries back. The protocol version is agreed once per
 //! connection, in the handshake.
+//!
+//! A tell or ask sent while its sender is traced is a `TracedTell` or
+//! `TracedAsk`: the same fields and a [`Trace`] (version 2 of the
+//! protocol). The plain variants keep their index and bytes, so a frame
+//! without a trace is as it was in version 1.
 
-use actor_core::StopReason;
+use actor_core::{StopReason, TraceContext};
 use bytes::BytesMut;
 use serde::{Deserialize, Serialize};
 
@@ -66,6 +71,49 @@ pub(crate) enum Header<'a> {
     /// The answer to a claim: `None` if granted, or the node that holds
     /// the name with an older claim.
     Claimed { corr: u64, holder: Option<actor_core::NodeId> },
+    /// A tell from a traced sender; payload: the message.
+    TracedTell { target: u64, name: &'a str, trace: Trace },
+    /// An ask from a traced sender; payload: the message.
+    TracedAsk { target: u64, corr: u64, name: &'a str, trace: Trace },
+}
+
+/// The sender's trace context, W3C `traceparent` fields: trace id, the
+/// sending span's id, flags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Trace {
+    pub(crate) trace_id: u128,
+    pub(crate) span_id: u64,
+    pub(crate) flags: u8,
+}
+
+impl From<TraceContext> for Trace {
+    fn from(cx: TraceContext) -> Self {
+        Trace { trace_id: cx.trace_id(), span_id: cx.span_id(), flags: cx.flags() }
+    }
+}
+
+impl From<Trace> for TraceContext {
+    fn from(trace: Trace) -> Self {
+        TraceContext::new(trace.trace_id, trace.span_id, trace.flags)
+    }
+}
+
+impl<'a> Header<'a> {
+    /// A tell's header, with the trace if there is one.
+    pub(crate) fn tell(target: u64, name: &'a str, trace: Option<TraceContext>) -> Self {
+        match trace {
+            None => Header::Tell { target, name },
+            Some(cx) => Header::TracedTell { target, name, trace: cx.into() },
+        }
+    }
+
+    /// An ask's header, with the trace if there is one.
+    pub(crate) fn ask(target: u64, corr: u64, name: &'a str, trace: Option<TraceContext>) -> Self {
+        match trace {
+            None => Header::Ask { target, corr, name },
+            Some(cx) => Header::TracedAsk { target, corr, name, trace: cx.into() },
+        }
+    }
 }
 
 /// How a remote stop stops.
@@ -115,7 +163,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn header() -> impl Strategy<Value = (u8, u64, u64, String, u32)> {
-        (0u8..19, any::<u64>(), any::<u64>(), ".{0,40}", any::<u32>())
+        (0u8..21, any::<u64>(), any::<u64>(), ".{0,40}", any::<u32>())
     }
 
     fn build(kind: u8, a: u64, b: u64, name: &str, n: u32) -> Header<'_> {
@@ -138,8 +186,14 @@ mod tests {
             15 => Header::TerminatedAck { target: a, watcher: b },
             16 => Header::Event { name },
             17 => Header::Claim { corr: b, name, since: a },
-            _ => Header::Claimed { corr: b, holder: Some(actor_core::NodeId::from_u128(u128::from(a))) },
+            18 => Header::Claimed { corr: b, holder: Some(actor_core::NodeId::from_u128(u128::from(a))) },
+            19 => Header::TracedTell { target: a, name, trace: trace(a, b, n) },
+            _ => Header::TracedAsk { target: a, corr: b, name, trace: trace(a, b, n) },
         }
+    }
+
+    fn trace(a: u64, b: u64, n: u32) -> Trace {
+        Trace { trace_id: u128::from(a) << 64 | u128::from(b), span_id: b, flags: n as u8 }
     }
 
     proptest! {
@@ -157,6 +211,37 @@ mod tests {
         #[test]
         fn any_bytes_decode_or_fail_cleanly(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
             let _ = Header::decode(&bytes);
+        }
+    }
+
+    #[test]
+    fn frames_without_a_trace_keep_their_version_1_bytes() {
+        // Tell { target: 3, name: "a" } and Ask { target: 3, corr: 5, name: "a" },
+        // as version 1 wrote them.
+        assert_eq!(Header::decode(&[0, 3, 1, b'a']).unwrap().0, Header::Tell { target: 3, name: "a" });
+        assert_eq!(
+            Header::decode(&[1, 3, 5, 1, b'a']).unwrap().0,
+            Header::Ask { target: 3, corr: 5, name: "a" }
+        );
+        let mut out = BytesMut::new();
+        Header::tell(3, "a", None).encode(&mut out);
+        assert_eq!(&out[..], &[0, 3, 1, b'a']);
+    }
+
+    #[test]
+    fn a_trace_round_trips() {
+        let cx = TraceContext::new(u128::MAX - 7, 42, 1);
+        let mut out = BytesMut::new();
+        Header::ask(3, 5, "kv.Get/1", Some(cx)).encode(&mut out);
+        let (back, rest) = Header::decode(&out).unwrap();
+        let Header::TracedAsk { target: 3, corr: 5, name: "kv.Get/1", trace } = back else {
+            panic!("{back:?}")
+        };
+        assert_eq!(TraceContext::from(trace), cx);
+        assert!(rest.is_empty());
+        // Cut anywhere inside the trace: refused, not misread.
+        for end in 0..out.len() {
+            assert!(Header::decode(&out[..end]).is_err(), "cut at {end}");
         }
     }
 

@@ -27,6 +27,12 @@ use crate::codec::postcard_into;
 pub(crate) const MAGIC: [u8; 4] = *b"ACTR";
 
 /// The protocol version this build speaks.
+///
+/// 2: the cluster's frames (gossip, heartbeats, remote watch, shared
+/// facts, name claims) and tells and asks that carry their sender's trace
+/// (`TracedTell`, `TracedAsk`), which a version-1 node could not decode; the handshake
+/// refuses a version-1 peer with [`WireError::Version`](super::WireError)
+/// instead.
 pub(crate) const VERSION: u16 = 2;
 
 /// Bytes of a nonce and of a proof.

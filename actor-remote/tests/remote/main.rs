@@ -8,3 +8,4 @@ mod links;
 mod messaging;
 mod proxy;
 mod tls;
+mod traces;
