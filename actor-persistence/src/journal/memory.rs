@@ -86,6 +86,17 @@ impl InMemoryJournal {
         self.inner.state.lock().streams.get(persistence_id).map(|s| s.facts.clone()).unwrap_or_default()
     }
 
+    /// The sequence numbers of `persistence_id`'s snapshots, oldest first.
+    pub fn snapshot_sequences(&self, persistence_id: &str) -> Vec<u64> {
+        self.inner
+            .state
+            .lock()
+            .snapshots
+            .get(persistence_id)
+            .map(|s| s.keys().copied().collect())
+            .unwrap_or_default()
+    }
+
     fn append_now(
         &self,
         persistence_id: &str,

@@ -165,15 +165,18 @@ impl<E: EventSourced> EventSourcedActor<E> {
         }
     }
 
-    fn save_snapshot(&self, snapshot: Snapshot) {
-        let persistence = self.persistence.clone();
-        tokio::spawn(async move {
-            let id = snapshot.persistence_id.clone();
-            let sequence = snapshot.sequence;
-            if let Err(error) = persistence.snapshots.save_snapshot(snapshot).await {
-                tracing::warn!(persistence_id = id, sequence, %error, "snapshot not saved");
-                return;
-            }
+    /// Saves a snapshot and applies the retention policy before the actor
+    /// handles its next message. A failure is logged, not fatal: the facts
+    /// are safe, only the next replay is longer.
+    async fn save_snapshot(persistence: Persistence, snapshot: Snapshot) {
+        let persistence = &persistence;
+        let id = snapshot.persistence_id.clone();
+        let sequence = snapshot.sequence;
+        if let Err(error) = persistence.snapshots.save_snapshot(snapshot).await {
+            tracing::warn!(persistence_id = id, sequence, %error, "snapshot not saved");
+            return;
+        }
+        {
             let pruned = match persistence.retention {
                 Retention::KeepAll => Ok(()),
                 Retention::KeepSnapshots(n) => {
@@ -188,7 +191,7 @@ impl<E: EventSourced> EventSourcedActor<E> {
             if let Err(error) = pruned {
                 tracing::warn!(persistence_id = id, sequence, %error, "retention not applied");
             }
-        });
+        }
     }
 }
 
@@ -302,12 +305,14 @@ impl<E: EventSourced> Handler<Appended> for EventSourcedActor<E> {
                         publisher.publish(Persisted { persistence_id: self.id.clone(), sequence, fact });
                     }
                 }
+                // The next batch goes to the journal first, so the snapshot's
+                // write overlaps it.
+                self.flush(ctx);
                 if self.pending_snapshot.as_ref().is_some_and(|s| s.sequence <= last) {
                     if let Some(snapshot) = self.pending_snapshot.take() {
-                        self.save_snapshot(snapshot);
+                        Self::save_snapshot(self.persistence.clone(), snapshot).await;
                     }
                 }
-                self.flush(ctx);
             }
             Err(error) => {
                 let message = format!("journal append for `{}` failed: {error}", self.id);
