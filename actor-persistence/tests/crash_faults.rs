@@ -138,3 +138,33 @@ async fn a_supervised_restart_replays_behind_the_same_address() {
     );
     system.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_graceful_stop_writes_what_was_decided_and_answers_its_callers() {
+    let system = ActorSystem::new();
+    let dir = tempfile::tempdir().unwrap();
+    let journal = SqliteJournal::open(dir.path().join("j.db")).unwrap();
+    let persistence = Persistence::new(journal.clone());
+    let account = persistence.spawn(&system, "g", Account::default());
+    let callers: Vec<_> = (0..200)
+        .map(|_| {
+            let account = account.clone();
+            tokio::spawn(async move { account.execute(Command::Deposit(1)).await })
+        })
+        .collect();
+    // Stop while commands are being decided and batches are in the journal.
+    account.read(|_| ()).await.unwrap();
+    account.stop();
+    assert_eq!(account.wait_for_stop().await, StopReason::Normal);
+    let mut acknowledged = 0;
+    for caller in callers {
+        match caller.await.unwrap() {
+            Ok(_) => acknowledged += 1,
+            Err(CommandError::Unavailable(_)) => {} // never handled: a dead letter
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+    let kept = actor_persistence::journal::Journal::highest_sequence(&journal, "g").await.unwrap();
+    assert_eq!(kept, acknowledged, "every acknowledged command is in the journal, and only those");
+    system.shutdown().await;
+}

@@ -6,8 +6,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use actor_core::events::Publisher;
-use actor_core::{Actor, ActorError, Context, Deferred, Handler, Message};
-use futures_util::stream;
+use actor_core::{Actor, ActorError, ActorRef, Context, Deferred, Handler, Message, StopReason};
+use tokio::sync::oneshot;
 
 use super::{CommandError, EventSourced, Execute, Persisted, Persistence, Read, ReplayError, Retention};
 use crate::fact::{Fact, Upcasters};
@@ -16,6 +16,22 @@ use crate::journal::{JournalError, NewFact, Snapshot};
 /// What a waiting caller is told once the facts it depends on are
 /// persisted (`Ok`) or the journal failed (`Err`).
 type Completion = Box<dyn FnOnce(Result<(), Arc<JournalError>>) + Send>;
+
+/// A batch in the journal: its facts (published once confirmed) and where
+/// the journal's answer arrives.
+struct InFlight<F> {
+    facts: Vec<F>,
+    outcome: oneshot::Receiver<Result<u64, JournalError>>,
+}
+
+impl<F> InFlight<F> {
+    async fn outcome(self) -> (Vec<F>, Result<u64, JournalError>) {
+        let outcome = self.outcome.await.unwrap_or_else(|_| {
+            Err(JournalError::backend("append", "the append task ended without an answer"))
+        });
+        (self.facts, outcome)
+    }
+}
 
 /// The actor behind an [`EventSourced`] type (make one with
 /// [`Persistence::actor`] or [`Persistence::spawn`]); send it commands
@@ -27,7 +43,8 @@ type Completion = Box<dyn FnOnce(Result<(), Arc<JournalError>>) + Send>;
 /// the facts of the commands that arrive meanwhile gather into the next.
 /// Nothing leaves the actor before the journal confirms: replies, reads,
 /// publications on the event stream and snapshots all wait for the batch
-/// their facts belong to. If the journal fails, every waiting caller gets
+/// their facts belong to. A graceful stop writes what was decided and
+/// answers those callers. If the journal fails, every waiting caller gets
 /// [`CommandError::Journal`] and the actor stops (a panic, so a supervisor
 /// restarts it); the new incarnation replays what the journal kept.
 pub struct EventSourcedActor<E: EventSourced> {
@@ -41,7 +58,9 @@ pub struct EventSourcedActor<E: EventSourced> {
     /// Sequence number of the last fact the journal confirmed.
     committed: u64,
     /// The batch in the journal now, if any.
-    in_flight: Option<Vec<E::Fact>>,
+    in_flight: Option<InFlight<E::Fact>>,
+    /// An append failed: nothing more is written by this incarnation.
+    failed: bool,
     /// Facts decided while a batch was in flight: the next batch.
     next: Vec<NewFact>,
     next_facts: Vec<E::Fact>,
@@ -64,6 +83,7 @@ impl<E: EventSourced> EventSourcedActor<E> {
             decided: 0,
             committed: 0,
             in_flight: None,
+            failed: false,
             next: Vec::new(),
             next_facts: Vec::new(),
             waiting: VecDeque::new(),
@@ -133,17 +153,68 @@ impl<E: EventSourced> EventSourcedActor<E> {
     }
 
     /// Sends the gathered facts to the journal, unless a batch is already
-    /// there (then they go when it returns).
-    fn flush(&mut self, ctx: &mut Context<Self>) {
-        if self.in_flight.is_some() || self.next.is_empty() {
+    /// there (then they go when it returns). The append runs as a task of
+    /// its own, so it finishes even if the actor stops meanwhile; it wakes
+    /// `me` with [`Appended`] when done.
+    fn flush(&mut self, me: Option<&ActorRef<Self>>) {
+        if self.failed || self.in_flight.is_some() || self.next.is_empty() {
             return;
         }
         let facts = std::mem::take(&mut self.next);
-        self.in_flight = Some(std::mem::take(&mut self.next_facts));
+        let (answer, outcome) = oneshot::channel();
+        self.in_flight = Some(InFlight { facts: std::mem::take(&mut self.next_facts), outcome });
         let journal = self.persistence.journal.clone();
         let id = self.id.clone();
         let expected = self.committed;
-        ctx.add_stream(stream::once(async move { Appended(journal.append(&id, expected, facts).await) }));
+        let me = me.cloned();
+        tokio::spawn(async move {
+            let _ = answer.send(journal.append(&id, expected, facts).await);
+            if let Some(me) = me {
+                let _ = me.tell(Appended).await;
+            }
+        });
+    }
+
+    /// Settles the batch that was in the journal: replies and publications
+    /// on success; on failure, tells every waiting caller and returns the
+    /// text to stop with.
+    fn settle(&mut self, facts: Vec<E::Fact>, outcome: Result<u64, JournalError>) -> Result<(), String> {
+        match outcome {
+            Ok(last) => {
+                let first = self.committed + 1;
+                self.committed = last;
+                while self.waiting.front().is_some_and(|(sequence, _)| *sequence <= last) {
+                    if let Some((_, done)) = self.waiting.pop_front() {
+                        done(Ok(()));
+                    }
+                }
+                if let Some(publisher) = &self.publisher {
+                    for (sequence, fact) in (first..).zip(facts) {
+                        publisher.publish(Persisted { persistence_id: self.id.clone(), sequence, fact });
+                    }
+                }
+                Ok(())
+            }
+            Err(error) => {
+                self.failed = true;
+                let message = format!("journal append for `{}` failed: {error}", self.id);
+                tracing::error!(persistence_id = &*self.id, %error, "journal append failed; stopping");
+                let error = Arc::new(error);
+                for (_, done) in self.waiting.drain(..) {
+                    done(Err(error.clone()));
+                }
+                Err(message)
+            }
+        }
+    }
+
+    /// The due snapshot, if its sequence number is confirmed.
+    async fn save_due_snapshot(&mut self) {
+        if self.pending_snapshot.as_ref().is_some_and(|s| s.sequence <= self.committed) {
+            if let Some(snapshot) = self.pending_snapshot.take() {
+                Self::save_snapshot(self.persistence.clone(), snapshot).await;
+            }
+        }
     }
 
     /// Takes a snapshot if `decided` passed a multiple of the interval; it
@@ -202,6 +273,26 @@ impl<E: EventSourced> Actor for EventSourcedActor<E> {
         tracing::debug!(persistence_id = &*self.id, sequence = self.committed, "replayed");
         Ok(())
     }
+
+    /// A graceful stop (or a panic elsewhere) still writes what was
+    /// decided: the batch in the journal is awaited, the next one is
+    /// written, and their callers get their replies. Not after a journal
+    /// failure, and not on `kill` (no `on_stop`): then the replay tells.
+    async fn on_stop(&mut self, _ctx: &mut Context<Self>, _reason: &StopReason) {
+        loop {
+            if let Some(in_flight) = self.in_flight.take() {
+                let (facts, outcome) = in_flight.outcome().await;
+                if self.settle(facts, outcome).is_err() {
+                    return;
+                }
+            }
+            if self.failed || self.next.is_empty() {
+                break;
+            }
+            self.flush(None);
+        }
+        self.save_due_snapshot().await;
+    }
 }
 
 impl<E: EventSourced> Handler<Execute<E>> for EventSourcedActor<E> {
@@ -251,7 +342,7 @@ impl<E: EventSourced> Handler<Execute<E>> for EventSourcedActor<E> {
             let _ = reply_to.send(outcome.map(|()| sequence).map_err(CommandError::Journal));
         }));
         self.maybe_snapshot();
-        self.flush(ctx);
+        self.flush(Some(ctx.myself()));
         reply
     }
 }
@@ -274,56 +365,29 @@ where
     }
 }
 
-/// The journal's answer to a batch, delivered through the mailbox.
+/// Wakes the actor: the batch in the journal has its answer.
 #[doc(hidden)]
-pub struct Appended(Result<u64, JournalError>);
+#[derive(Debug)]
+pub struct Appended;
 
 impl Message for Appended {
     type Reply = ();
 }
 
-impl fmt::Debug for Appended {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Appended").field(&self.0).finish()
-    }
-}
-
 impl<E: EventSourced> Handler<Appended> for EventSourcedActor<E> {
-    async fn handle(&mut self, Appended(outcome): Appended, ctx: &mut Context<Self>) {
-        let facts = self.in_flight.take().unwrap_or_default();
-        match outcome {
-            Ok(last) => {
-                let first = self.committed + 1;
-                self.committed = last;
-                while self.waiting.front().is_some_and(|(sequence, _)| *sequence <= last) {
-                    if let Some((_, done)) = self.waiting.pop_front() {
-                        done(Ok(()));
-                    }
-                }
-                if let Some(publisher) = &self.publisher {
-                    for (sequence, fact) in (first..).zip(facts) {
-                        publisher.publish(Persisted { persistence_id: self.id.clone(), sequence, fact });
-                    }
-                }
-                // The next batch goes to the journal first, so the snapshot's
-                // write overlaps it.
-                self.flush(ctx);
-                if self.pending_snapshot.as_ref().is_some_and(|s| s.sequence <= last) {
-                    if let Some(snapshot) = self.pending_snapshot.take() {
-                        Self::save_snapshot(self.persistence.clone(), snapshot).await;
-                    }
-                }
-            }
-            Err(error) => {
-                let message = format!("journal append for `{}` failed: {error}", self.id);
-                tracing::error!(persistence_id = &*self.id, %error, "journal append failed; stopping");
-                let error = Arc::new(error);
-                for (_, done) in self.waiting.drain(..) {
-                    done(Err(error.clone()));
-                }
-                std::panic::panic_any(message);
-            }
+    async fn handle(&mut self, _: Appended, ctx: &mut Context<Self>) {
+        // A wake from an earlier incarnation (same mailbox after a restart)
+        // may find no batch, or this one's batch not done yet: then it
+        // waits for it, and the batch's own wake finds nothing.
+        let Some(in_flight) = self.in_flight.take() else { return };
+        let (facts, outcome) = in_flight.outcome().await;
+        if let Err(message) = self.settle(facts, outcome) {
+            std::panic::panic_any(message);
         }
+        // The next batch goes to the journal first, so the snapshot's write
+        // overlaps it.
+        self.flush(Some(ctx.myself()));
+        self.save_due_snapshot().await;
     }
 }
 
