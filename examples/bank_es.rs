@@ -58,7 +58,6 @@ enum AccountCommand {
 enum Refused {
     InsufficientFunds { balance: u64 },
     ZeroAmount,
-    ToItself,
 }
 
 // ---- facts: "this happened", kept forever ----
