@@ -29,6 +29,11 @@ pub mod testing_guide {}
 #[doc = include_str!("../docs/observability.md")]
 pub mod observability_guide {}
 
+/// docs/event-sourcing.md: event-sourced actors and projections, compiled
+/// so its examples run.
+#[doc = include_str!("../docs/event-sourcing.md")]
+pub mod event_sourcing_guide {}
+
 /// Prints the runtime's traces to stdout, filtered by `RUST_LOG`: `error`
 /// if it is unset, so a plain run shows only the runtime's reports of
 /// panics; `RUST_LOG=info` adds the supervisors' restarts, and
