@@ -131,6 +131,19 @@ fn dispatch(
         Header::Leave => {
             shared.membership.leaving(peer.node, peer.incarnation);
             shared.membership.send(Input::Left(peer.node));
+            // Members without a link to the leaver hear it from us.
+            let departed = Header::Departed { node: peer.node, incarnation: peer.incarnation };
+            let others: Vec<_> =
+                shared.peers.read().values().filter(|p| p.node != peer.node).cloned().collect();
+            for other in others {
+                other.control(&departed, &[]);
+            }
+        }
+        Header::Departed { node, incarnation } => {
+            if node != shared.node() && !shared.membership.is_leaving(node, incarnation) {
+                shared.membership.leaving(node, incarnation);
+                shared.membership.send(Input::Left(node));
+            }
         }
         Header::Watch { target, watcher } => watched::watch(&shared.exposed, peer, target, watcher),
         Header::Unwatch { target, watcher } => watched::unwatch(&shared.exposed, peer, target, watcher),

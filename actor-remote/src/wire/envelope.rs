@@ -54,6 +54,9 @@ pub(crate) enum Header<'a> {
     Heartbeat,
     /// The sender leaves the cluster on purpose (not a failure).
     Leave,
+    /// `node` (this incarnation) said it leaves: relayed once by each member
+    /// that heard it, for members without a link to the leaver.
+    Departed { node: actor_core::NodeId, incarnation: u64 },
     /// Tell the sender's actor `watcher` when `target` stops. Resent on
     /// every new link until the notice comes back; idempotent.
     Watch { target: u64, watcher: u64 },
@@ -163,7 +166,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn header() -> impl Strategy<Value = (u8, u64, u64, String, u32)> {
-        (0u8..21, any::<u64>(), any::<u64>(), ".{0,40}", any::<u32>())
+        (0u8..22, any::<u64>(), any::<u64>(), ".{0,40}", any::<u32>())
     }
 
     fn build(kind: u8, a: u64, b: u64, name: &str, n: u32) -> Header<'_> {
@@ -188,7 +191,8 @@ mod tests {
             17 => Header::Claim { corr: b, name, since: a },
             18 => Header::Claimed { corr: b, holder: Some(actor_core::NodeId::from_u128(u128::from(a))) },
             19 => Header::TracedTell { target: a, name, trace: trace(a, b, n) },
-            _ => Header::TracedAsk { target: a, corr: b, name, trace: trace(a, b, n) },
+            20 => Header::TracedAsk { target: a, corr: b, name, trace: trace(a, b, n) },
+            _ => Header::Departed { node: actor_core::NodeId::from_u128(u128::from(a)), incarnation: b },
         }
     }
 

@@ -151,17 +151,23 @@ async fn a_crashed_member_is_down_everywhere_within_the_detector_bound_and_watch
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_member_that_leaves_is_left_not_down() {
     let (sa, a) = start(None).await;
-    let (_sb, b) = start(Some(a.local_addr().unwrap().to_string())).await;
-    converge(&[&a, &b], 1).await;
-    let mut left = sa.events().subscribe::<NodeLeft>();
-    let mut down = sa.events().subscribe::<NodeDown>();
+    let seed = a.local_addr().unwrap().to_string();
+    let (_sb, b) = start(Some(seed.clone())).await;
+    let (sc, c) = start(Some(seed)).await;
+    converge(&[&a, &b, &c], 2).await;
+    let (mut a_left, mut c_left) = (sa.events().subscribe::<NodeLeft>(), sc.events().subscribe::<NodeLeft>());
+    let (mut a_down, mut c_down) = (sa.events().subscribe::<NodeDown>(), sc.events().subscribe::<NodeDown>());
     b.leave().await;
-    let fact = next(&mut left).await;
-    assert_eq!((fact.node, fact.incarnation), (b.id(), b.incarnation()));
-    assert!(a.members().is_empty());
+    for left in [&mut a_left, &mut c_left] {
+        let fact = next(left).await;
+        assert_eq!((fact.node, fact.incarnation), (b.id(), b.incarnation()));
+    }
+    assert_eq!(a.members().len(), 1);
+    assert_eq!(c.members().len(), 1);
     tokio::time::sleep(Duration::from_millis(1500)).await; // a down would come within this
-    assert!(down.try_recv().is_none(), "a leave was reported as a failure");
+    assert!(a_down.try_recv().is_none() && c_down.try_recv().is_none(), "a leave was reported as a failure");
     a.shutdown().await;
+    c.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
