@@ -26,12 +26,17 @@
 #![deny(missing_docs)]
 
 mod client;
+mod durable;
 mod network;
 mod stream;
 
 use actor_remote::{Codec, NodeBuilder};
 
 pub use client::{Nats, NatsError, DEFAULT_PREFIX};
+pub use durable::{
+    Durable, DurableError, DurableOptions, DurableSubscription, Encoding, Facts, FactsConfig, PersistOptions,
+    Persisting,
+};
 pub use network::{NatsNetwork, ANY_NODE};
 
 /// Re-exported: `ConnectOptions` (credentials, TLS) and the client itself.
