@@ -159,6 +159,10 @@ async fn run<E: Event + RemoteMessage>(
     task: &DurableSubscription,
 ) {
     let batch = options.max_ack_pending.min(MAX_FETCH);
+    // The highest stream sequence this subscription acknowledged: facts
+    // come in order, so one at or below it came before (JetStream may have
+    // lost the acknowledgement in a crash and count it as new).
+    let mut high_water = 0;
     let mut pause = Duration::from_millis(50);
     while !task.stop.is_cancelled() && recipient.is_alive() {
         let fetched = match fetch(&consumer, batch, false).await {
@@ -168,7 +172,7 @@ async fn run<E: Event + RemoteMessage>(
         match fetched {
             Ok(messages) => {
                 pause = Duration::from_millis(50);
-                if hand_over(messages, recipient, options, task).await.is_break() {
+                if hand_over(messages, recipient, options, task, &mut high_water).await.is_break() {
                     return;
                 }
                 continue;
@@ -254,6 +258,7 @@ async fn hand_over<E: Event + RemoteMessage>(
     recipient: &Recipient<Durable<E>>,
     options: &DurableOptions,
     task: &DurableSubscription,
+    high_water: &mut u64,
 ) -> ControlFlow<()> {
     for (i, message) in messages.iter().enumerate() {
         let Ok((stream_seq, delivered)) = message.info().map(|i| (i.stream_sequence, i.delivered)) else {
@@ -269,7 +274,10 @@ async fn hand_over<E: Event + RemoteMessage>(
                 continue;
             }
         };
-        let redelivered = u64::try_from(delivered - 1).unwrap_or(0);
+        let mut redelivered = u64::try_from(delivered - 1).unwrap_or(0);
+        if stream_seq <= *high_water {
+            redelivered = redelivered.max(1);
+        }
         let ask = recipient.ask(Durable { fact, redelivered, stream_seq });
         let handling = async {
             match options.handler_timeout {
@@ -290,6 +298,7 @@ async fn hand_over<E: Event + RemoteMessage>(
                     tracing::debug!(%error, stream_seq, "durable fact acknowledgement not sent; it will come again");
                 }
                 task.acked.fetch_add(1, Ordering::AcqRel);
+                *high_water = (*high_water).max(stream_seq);
             }
             Err(error) => {
                 let _ = hand_back_all(&messages[i..]).await;

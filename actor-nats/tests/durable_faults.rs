@@ -1,0 +1,181 @@
+//! Durable facts through a server crash: the test starts its own
+//! nats-server (a free port, JetStream on a temporary directory), persists
+//! facts while a durable subscriber runs, kills the server (SIGKILL) and
+//! starts it again on the same directory. No acknowledged fact is lost; no
+//! fact reaches the subscriber twice without its redelivery count saying
+//! so. Runs when `ACTOR_NATS_URL` is set (the sign that NATS tests run
+//! here) and a `nats-server` binary is found.
+
+mod durable_support;
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actor_core::prelude::*;
+use actor_nats::{DurableOptions, FactsConfig, Nats, PersistOptions};
+use durable_support::*;
+use tokio::process::{Child, Command};
+
+const WAIT: Duration = Duration::from_secs(60);
+
+fn server_binary() -> Option<PathBuf> {
+    if let Ok(path) = std::env::var("NATS_SERVER_BIN") {
+        return Some(PathBuf::from(path));
+    }
+    ["/usr/sbin/nats-server", "/usr/bin/nats-server", "/usr/local/bin/nats-server"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+}
+
+/// Starts the server and waits (bounded) until it accepts connections.
+async fn start_server(bin: &Path, port: u16, dir: &Path) -> Child {
+    let child = Command::new(bin)
+        .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-js", "-sd"])
+        .arg(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("nats-server starts");
+    let up =
+        until(Duration::from_secs(10), || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()).await;
+    assert!(up, "nats-server on port {port} did not come up");
+    child
+}
+
+/// How the server goes down.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Down {
+    /// SIGKILL: no chance to write anything.
+    Killed,
+    /// SIGTERM: the server shuts down in order.
+    Stopped,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_acknowledged_fact_is_lost_when_the_server_is_killed_and_restarted() {
+    let Some((deliveries, redelivered)) = restart_under_load(Down::Killed).await else { return };
+    // JetStream writes a consumer's acknowledgements behind: a killed
+    // server forgets the latest ones, and those facts come again (marked).
+    assert!(deliveries >= 1_000);
+    assert_eq!(deliveries - 1_000, redelivered);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_stopped_in_order_and_restarted_resends_only_what_was_in_flight() {
+    let Some((deliveries, redelivered)) = restart_under_load(Down::Stopped).await else { return };
+    assert_eq!(deliveries - 1_000, redelivered);
+    assert!(redelivered <= 256, "{redelivered} facts came again after an orderly restart");
+}
+
+/// Runs the scenario; `None` (after one line) when it cannot run here.
+/// Returns the deliveries and how many of them were marked redelivered.
+async fn restart_under_load(down: Down) -> Option<(usize, usize)> {
+    nats_url(&format!("durable facts: server {down:?} and restarted"))?;
+    let Some(bin) = server_binary() else {
+        eprintln!("no nats-server binary (set NATS_SERVER_BIN): durable facts server {down:?} not run");
+        return None;
+    };
+    actor_core::silence_caught_panics();
+    const N: u64 = 1_000;
+    let port = free_port();
+    let dir = std::env::temp_dir().join(unique("actor-nats-faults"));
+    std::fs::create_dir_all(&dir).expect("store dir");
+    let mut server = start_server(&bin, port, &dir).await;
+    let url = format!("nats://127.0.0.1:{port}");
+
+    let nats = Nats::connect(&url).await.expect("connect");
+    let facts = nats.facts(FactsConfig::new("FAULTS")).await.expect("stream");
+    let system = ActorSystem::new();
+    let seen: Seen = Arc::default();
+    let audit = system.spawn(Recorder { seen: seen.clone(), fail_once: None, slow: None });
+    let options = DurableOptions::new().ack_wait(Duration::from_secs(2));
+    let sub = facts.subscribe_with::<Paid>("audit", audit.recipient(), options).await.expect("subscribe");
+    let persisting = facts.persist_events_with::<Paid>(&system, PersistOptions::new().in_flight(32));
+
+    let publisher = {
+        let system = system.clone();
+        tokio::spawn(async move {
+            for order in 0..N {
+                system.events().publish(Paid { order, cents: 1 });
+                if order % 50 == 49 {
+                    // Paced, so that the crash lands in the middle.
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+            }
+        })
+    };
+    assert!(until(WAIT, || persisting.persisted() >= N / 4).await, "persisted {}", persisting.persisted());
+    match down {
+        Down::Killed => server.start_kill().expect("kill"),
+        Down::Stopped => {
+            let pid = server.id().expect("pid").to_string();
+            let status = Command::new("kill").args(["-TERM", &pid]).status().await.expect("kill -TERM");
+            assert!(status.success());
+        }
+    }
+    let _ = tokio::time::timeout(WAIT, server.wait()).await.expect("server exits");
+    let killed_at = persisting.persisted();
+    let mut server = start_server(&bin, port, &dir).await;
+
+    tokio::time::timeout(WAIT, publisher).await.expect("publisher ends").expect("publisher");
+    assert!(
+        until(WAIT, || persisting.persisted() + persisting.failed() == N).await,
+        "persisted {} failed {}",
+        persisting.persisted(),
+        persisting.failed()
+    );
+    assert_eq!(persisting.failed(), 0, "every fact acknowledged after the restart");
+    assert!(killed_at < N, "the crash came before the end ({killed_at} of {N})");
+
+    // Every acknowledged fact reaches the subscriber ...
+    let all_seen = || {
+        let seen = seen.lock();
+        let mut orders: Vec<u64> = seen.iter().map(|s| s.0).collect();
+        orders.sort_unstable();
+        orders.dedup();
+        orders.len() as u64 == N
+    };
+    assert!(until(WAIT, all_seen).await, "seen {} distinct of {N}", {
+        let mut o = orders(&seen);
+        o.sort_unstable();
+        o.dedup();
+        o.len()
+    });
+    // ... and a fact that came twice says so the second time.
+    let seen = seen.lock().clone();
+    if let Ok(path) = std::env::var("DURABLE_FAULTS_DUMP") {
+        std::fs::write(path, format!("{seen:?}")).unwrap();
+    }
+    let mut first = std::collections::HashSet::new();
+    for (order, redelivered, _) in &seen {
+        if !first.insert(*order) {
+            assert!(*redelivered > 0, "order {order} came again without a redelivery count: {seen:?}");
+        }
+    }
+    // Retried publishes were stored once.
+    let mut stream = nats.jetstream().get_stream("FAULTS").await.expect("stream");
+    let stored = stream.info().await.expect("stream info").state.messages;
+    assert_eq!(stored, N, "one message per fact");
+
+    let redelivered = seen.iter().filter(|s| s.1 > 0).count();
+    eprintln!(
+        "durable faults: server {down:?} at {killed_at} persisted, {} deliveries for {N} facts ({redelivered} redelivered)",
+        seen.len(),
+    );
+    sub.stop();
+    tokio::time::timeout(WAIT, sub.stopped()).await.expect("subscription ends");
+    system.shutdown().await;
+    facts.delete().await.expect("delete stream");
+    server.start_kill().expect("kill");
+    let _ = server.wait().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    Some((seen.len(), redelivered))
+}
