@@ -6,6 +6,7 @@
 //! | in memory | [`InMemoryJournal`] | always | tests; fault injection |
 //! | SQLite | [`SqliteJournal`] | `sqlite` (default) | one machine: a file, nothing to run |
 //! | PostgreSQL | `PostgresJournal` | `postgres` | deployments that outgrow one machine |
+//! | NATS JetStream | `JetStreamJournal` | `jetstream` | deployments that already run NATS |
 //!
 //! Each backend implements all three traits on one handle (clone it into
 //! a [`Persistence`](crate::Persistence) and a projection). The traits are
@@ -13,6 +14,8 @@
 //! whole batch, so one allocation per call is noise.
 
 mod error;
+#[cfg(feature = "jetstream")]
+mod jetstream;
 mod memory;
 #[cfg(feature = "postgres")]
 mod postgres;
@@ -25,6 +28,8 @@ pub use futures_util::future::BoxFuture;
 use tokio::sync::watch;
 
 pub use error::JournalError;
+#[cfg(feature = "jetstream")]
+pub use jetstream::{JetStreamJournal, JetStreamStorage};
 pub use memory::{Fault, InMemoryJournal};
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresJournal;

@@ -1,0 +1,719 @@
+//! The JetStream journal (async-nats): facts in one stream, a subject per
+//! persistence id, optimistic concurrency through JetStream's expected
+//! last sequence per subject; snapshots and projection offsets in a second
+//! stream that keeps one message per subject.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_nats::jetstream;
+use async_nats::jetstream::consumer::{pull, AckPolicy, DeliverPolicy};
+use async_nats::jetstream::context::PublishErrorKind;
+use async_nats::jetstream::message::PublishMessage;
+use async_nats::jetstream::stream::{self, LastRawMessageErrorKind, StorageType};
+use async_nats::HeaderMap;
+use futures_util::StreamExt;
+use parking_lot::Mutex;
+use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
+
+use super::{
+    join_tags, BoxFuture, Journal, JournalError, NewFact, OffsetStore, Snapshot, SnapshotStore, StoredFact,
+};
+
+/// Offsets are `stream sequence << OFFSET_SHIFT | index in the append`:
+/// one message holds one append (all or none), and every fact still gets
+/// its own increasing offset.
+const OFFSET_SHIFT: u32 = 20;
+
+const FIRST_SEQ: &str = "Actor-First-Seq";
+const LAST_SEQ: &str = "Actor-Last-Seq";
+const FACT_NAME: &str = "Actor-Fact";
+const FACT_VERSION: &str = "Actor-Version";
+const FACT_TAGS: &str = "Actor-Tags";
+const BATCH: &str = "Actor-Batch";
+
+/// Messages fetched per request when reading.
+const READ_BATCH: usize = 1_000;
+
+/// Where the JetStream journal keeps its stream and buckets.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum JetStreamStorage {
+    /// On the server's disk (the default).
+    #[default]
+    File,
+    /// In the server's memory: gone when it stops. For tests.
+    Memory,
+}
+
+/// A journal, snapshot store and offset store on a NATS server with
+/// JetStream. Cheap to clone; clones share the connection.
+///
+/// The journal `name` is a stream `name` with the subjects
+/// `journal.<name>.>`: each persistence id has its subject
+/// (`journal.<name>.<id>`, the id's characters other than letters,
+/// digits, `-` and `_` written `=XX`), and each append is one message on
+/// it, so an append is stored all or none. The message is published with
+/// `Nats-Expected-Last-Subject-Sequence` set to the stream sequence of the
+/// id's last append: of two writers expecting the same end, JetStream
+/// stores one and refuses the other, which gets
+/// [`JournalError::Conflict`]. Snapshots (the latest per id) and
+/// projection offsets live in a second stream, `<name>_meta`, that keeps
+/// one message per subject (`journal-meta.<name>.s.<id>`,
+/// `journal-meta.<name>.o.<projection>`): a key-value store by hand, which
+/// works on servers from 2.9 on.
+///
+/// A fact's offset (what projections follow) is its message's stream
+/// sequence times 2^20 plus its index in the append: increasing, with
+/// gaps. Pruning ([`Journal::delete_up_to`]) removes whole appends: an
+/// append that straddles the cut, and an id's last append, stay. An append
+/// is at most the server's maximum payload (1 MiB by default).
+///
+/// ```no_run
+/// # async fn run() -> Result<(), actor_persistence::journal::JournalError> {
+/// use actor_persistence::journal::JetStreamJournal;
+/// let journal = JetStreamJournal::connect("nats://127.0.0.1:4222", "bank").await?;
+/// # let _ = journal; Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct JetStreamJournal {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    name: String,
+    js: jetstream::Context,
+    stream: stream::Stream,
+    /// Snapshots and offsets: one message per subject.
+    meta: stream::Stream,
+    appended: watch::Sender<u64>,
+    /// Per id: (last fact sequence, stream sequence of its message), as
+    /// this handle last saw them; checked by JetStream on every append.
+    last: Mutex<HashMap<String, (u64, u64)>>,
+}
+
+impl std::fmt::Debug for JetStreamJournal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JetStreamJournal").field("name", &self.inner.name).finish()
+    }
+}
+
+fn backend<E>(context: &'static str) -> impl Fn(E) -> JournalError
+where
+    E: Into<Box<dyn std::error::Error + Send + Sync + 'static>>,
+{
+    move |error| JournalError::backend(context, error)
+}
+
+/// A persistence id (or projection name) as a subject token and key:
+/// letters, digits, `-` and `_` as they are, every other byte `=XX`.
+fn token(id: &str) -> String {
+    if id.is_empty() {
+        return "=".to_owned();
+    }
+    let mut out = String::with_capacity(id.len());
+    for byte in id.bytes() {
+        if byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_' {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("={byte:02X}"));
+        }
+    }
+    out
+}
+
+/// One fact of a several-fact append, in the message's JSON array.
+#[derive(Serialize, Deserialize)]
+struct BatchFact {
+    name: String,
+    version: u32,
+    tags: String,
+    /// The encoded fact (JSON, so UTF-8).
+    payload: String,
+}
+
+impl JetStreamJournal {
+    /// Connects to `url` and opens (or creates) the journal `name`
+    /// (letters, digits, `-`, `_`) on disk.
+    ///
+    /// # Errors
+    ///
+    /// [`JournalError::Backend`] if the server cannot be reached or
+    /// JetStream refuses the streams.
+    pub async fn connect(url: &str, name: &str) -> Result<Self, JournalError> {
+        let client = async_nats::connect(url).await.map_err(backend("connect to NATS"))?;
+        Self::open(client, name, JetStreamStorage::File).await
+    }
+
+    /// Opens (or creates) the journal `name` over an existing connection
+    /// (for instance actor-nats' `Nats::client()`), with `storage`.
+    ///
+    /// # Errors
+    ///
+    /// As [`connect`](Self::connect).
+    pub async fn open(
+        client: async_nats::Client,
+        name: &str,
+        storage: JetStreamStorage,
+    ) -> Result<Self, JournalError> {
+        let js = jetstream::new(client);
+        let storage = match storage {
+            JetStreamStorage::File => StorageType::File,
+            JetStreamStorage::Memory => StorageType::Memory,
+        };
+        let config = stream::Config {
+            name: name.to_owned(),
+            subjects: vec![format!("journal.{name}.>")],
+            storage,
+            allow_direct: true,
+            ..Default::default()
+        };
+        let stream = js.get_or_create_stream(config).await.map_err(backend("create the journal stream"))?;
+        let meta = stream::Config {
+            name: format!("{name}_meta"),
+            subjects: vec![format!("journal-meta.{name}.>")],
+            storage,
+            max_messages_per_subject: 1,
+            allow_direct: true,
+            ..Default::default()
+        };
+        let meta = js.get_or_create_stream(meta).await.map_err(backend("create the snapshot stream"))?;
+        let journal = JetStreamJournal {
+            inner: Arc::new(Inner {
+                name: name.to_owned(),
+                js,
+                stream,
+                meta,
+                appended: watch::Sender::new(0),
+                last: Mutex::new(HashMap::new()),
+            }),
+        };
+        let highest = journal.highest_offset().await?;
+        journal.inner.appended.send_replace(highest);
+        Ok(journal)
+    }
+
+    /// Deletes both streams: every fact, snapshot and offset of this
+    /// journal.
+    ///
+    /// # Errors
+    ///
+    /// [`JournalError::Backend`] if the server refuses.
+    pub async fn delete(&self) -> Result<(), JournalError> {
+        let js = &self.inner.js;
+        js.delete_stream(&self.inner.name).await.map_err(backend("delete the journal stream"))?;
+        js.delete_stream(format!("{}_meta", self.inner.name))
+            .await
+            .map_err(backend("delete the snapshot stream"))?;
+        Ok(())
+    }
+
+    fn subject(&self, persistence_id: &str) -> String {
+        format!("journal.{}.{}", self.inner.name, token(persistence_id))
+    }
+
+    /// The offset of the last fact in the stream (0 if empty).
+    async fn highest_offset(&self) -> Result<u64, JournalError> {
+        let mut stream = self.inner.stream.clone();
+        let info = stream.info().await.map_err(backend("read the journal's state"))?;
+        let last = info.state.last_sequence;
+        if last == 0 || info.state.messages == 0 {
+            return Ok(0);
+        }
+        let message = stream.get_raw_message(last).await.map_err(backend("read the last append"))?;
+        let count = facts_in(&message.headers).unwrap_or(1);
+        Ok((last << OFFSET_SHIFT) | (count - 1))
+    }
+
+    /// (last fact sequence, stream sequence of its message) of an id, as
+    /// the server has them.
+    async fn last_on_server(&self, persistence_id: &str) -> Result<(u64, u64), JournalError> {
+        let subject = self.subject(persistence_id);
+        match self.inner.stream.get_last_raw_message_by_subject(&subject).await {
+            Ok(message) => {
+                let last = header_u64(&message.headers, LAST_SEQ).ok_or_else(|| {
+                    JournalError::backend("read the last append", "no Actor-Last-Seq header")
+                })?;
+                Ok((last, message.sequence))
+            }
+            Err(error) if error.kind() == LastRawMessageErrorKind::NoMessageFound => Ok((0, 0)),
+            Err(error) => Err(JournalError::backend("read the last append", error)),
+        }
+    }
+
+    async fn append_batch(
+        &self,
+        persistence_id: &str,
+        expected: u64,
+        facts: Vec<NewFact>,
+    ) -> Result<u64, JournalError> {
+        let count = facts.len() as u64;
+        if count == 0 {
+            return Ok(expected);
+        }
+        let message = encode(expected, facts)?;
+        let subject = self.subject(persistence_id);
+        let cached = self.inner.last.lock().get(persistence_id).copied();
+        let mut last = match cached {
+            Some(last) if last.0 == expected => last,
+            _ => self.last_on_server(persistence_id).await?,
+        };
+        for _ in 0..2 {
+            if last.0 != expected {
+                return Err(conflict(persistence_id, expected, last.0));
+            }
+            let publish = message.clone().expected_last_subject_sequence(last.1);
+            let ack = match self.inner.js.send_publish(subject.clone(), publish).await {
+                Ok(ack) => ack.await,
+                Err(error) => Err(error),
+            };
+            match ack {
+                Ok(ack) => {
+                    let highest = expected + count;
+                    self.inner.last.lock().insert(persistence_id.to_owned(), (highest, ack.sequence));
+                    let offset = (ack.sequence << OFFSET_SHIFT) | (count - 1);
+                    self.inner.appended.send_if_modified(|current| {
+                        let newer = offset > *current;
+                        *current = (*current).max(offset);
+                        newer
+                    });
+                    return Ok(highest);
+                }
+                // Another writer appended since this handle last looked
+                // (or its view was stale): look again.
+                Err(error) if error.kind() == PublishErrorKind::WrongLastSequence => {
+                    last = self.last_on_server(persistence_id).await?;
+                }
+                Err(error) => {
+                    self.inner.last.lock().remove(persistence_id);
+                    return Err(JournalError::backend("append", error));
+                }
+            }
+        }
+        Err(conflict(persistence_id, expected, last.0))
+    }
+
+    /// Reads messages matching `filter` from stream sequence `start`,
+    /// handing each to `take` until it returns false or none are left.
+    async fn read(
+        &self,
+        filter: String,
+        start: u64,
+        headers_only: bool,
+        mut take: impl FnMut(&jetstream::Message) -> Result<bool, JournalError>,
+    ) -> Result<(), JournalError> {
+        let deliver_policy = if start > 1 {
+            DeliverPolicy::ByStartSequence { start_sequence: start }
+        } else {
+            DeliverPolicy::All
+        };
+        let config = pull::Config {
+            filter_subject: filter,
+            deliver_policy,
+            ack_policy: AckPolicy::None,
+            headers_only,
+            memory_storage: true,
+            inactive_threshold: Duration::from_secs(30),
+            ..Default::default()
+        };
+        let mut consumer =
+            self.inner.stream.create_consumer(config).await.map_err(backend("read the journal"))?;
+        let mut left = consumer.info().await.map_err(backend("read the journal"))?.num_pending;
+        let name = consumer.cached_info().name.clone();
+        let result = async {
+            while left > 0 {
+                let want = usize::try_from(left).unwrap_or(READ_BATCH).min(READ_BATCH);
+                let mut batch = consumer
+                    .fetch()
+                    .max_messages(want)
+                    .messages()
+                    .await
+                    .map_err(backend("read the journal"))?;
+                let mut got = 0;
+                while let Some(message) = batch.next().await {
+                    let message = message.map_err(backend("read the journal"))?;
+                    got += 1;
+                    left -= 1;
+                    if !take(&message)? {
+                        return Ok(());
+                    }
+                }
+                if got == 0 {
+                    // Pruned meanwhile: nothing more to read.
+                    return Ok(());
+                }
+            }
+            Ok(())
+        }
+        .await;
+        let _ = self.inner.stream.delete_consumer(&name).await;
+        result
+    }
+}
+
+fn conflict(persistence_id: &str, expected: u64, actual: u64) -> JournalError {
+    JournalError::Conflict { persistence_id: persistence_id.to_owned(), expected, actual }
+}
+
+fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
+    headers.get(name)?.as_str().parse().ok()
+}
+
+/// How many facts a message holds, from its sequence headers.
+fn facts_in(headers: &HeaderMap) -> Option<u64> {
+    let first = header_u64(headers, FIRST_SEQ)?;
+    let last = header_u64(headers, LAST_SEQ)?;
+    (last >= first).then(|| last - first + 1)
+}
+
+/// One append as one message: a single fact as it is (its name, version
+/// and tags in headers, readable by any client); several as a JSON array.
+fn encode(expected: u64, facts: Vec<NewFact>) -> Result<PublishMessage, JournalError> {
+    let count = facts.len() as u64;
+    let mut message = PublishMessage::build()
+        .header(FIRST_SEQ, (expected + 1).to_string())
+        .header(LAST_SEQ, (expected + count).to_string());
+    if let [fact] = facts.as_slice() {
+        message = message
+            .header(FACT_NAME, fact.name)
+            .header(FACT_VERSION, fact.version.to_string())
+            .header(FACT_TAGS, join_tags(fact.tags));
+        return Ok(message.payload(fact.payload.clone().into()));
+    }
+    let batch = facts
+        .into_iter()
+        .map(|fact| {
+            Ok(BatchFact {
+                name: fact.name.to_owned(),
+                version: fact.version,
+                tags: join_tags(fact.tags),
+                payload: String::from_utf8(fact.payload).map_err(backend("encode an append"))?,
+            })
+        })
+        .collect::<Result<Vec<_>, JournalError>>()?;
+    let payload = serde_json::to_vec(&batch).map_err(backend("encode an append"))?;
+    Ok(message.header(BATCH, count.to_string()).payload(payload.into()))
+}
+
+/// The facts of one message.
+fn decode(
+    persistence_id: &Arc<str>,
+    headers: Option<&HeaderMap>,
+    payload: &[u8],
+    stream_seq: u64,
+) -> Result<Vec<StoredFact>, JournalError> {
+    let empty = HeaderMap::new();
+    let headers = headers.unwrap_or(&empty);
+    let first = header_u64(headers, FIRST_SEQ)
+        .ok_or_else(|| JournalError::backend("decode an append", "no Actor-First-Seq header"))?;
+    if headers.get(BATCH).is_none() {
+        let text = |name| headers.get(name).map(|v| v.as_str()).unwrap_or_default();
+        return Ok(vec![StoredFact {
+            offset: stream_seq << OFFSET_SHIFT,
+            persistence_id: persistence_id.clone(),
+            sequence: first,
+            name: text(FACT_NAME).into(),
+            version: text(FACT_VERSION).parse().unwrap_or(1),
+            tags: text(FACT_TAGS).into(),
+            payload: payload.into(),
+        }]);
+    }
+    let batch: Vec<BatchFact> = serde_json::from_slice(payload).map_err(backend("decode an append"))?;
+    Ok(batch
+        .into_iter()
+        .enumerate()
+        .map(|(i, fact)| StoredFact {
+            offset: (stream_seq << OFFSET_SHIFT) | i as u64,
+            persistence_id: persistence_id.clone(),
+            sequence: first + i as u64,
+            name: fact.name.into(),
+            version: fact.version,
+            tags: fact.tags.into(),
+            payload: fact.payload.into_bytes().into(),
+        })
+        .collect())
+}
+
+/// The persistence id a subject names (the inverse of [`token`]).
+fn id_of(subject: &str, prefix: &str) -> Arc<str> {
+    let token = subject.strip_prefix(prefix).unwrap_or(subject);
+    if token == "=" {
+        return "".into();
+    }
+    let bytes = token.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'=' && i + 3 <= bytes.len() {
+            if let Some(byte) = token.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                out.push(byte);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned().into()
+}
+
+fn stream_seq_of(message: &jetstream::Message) -> Result<u64, JournalError> {
+    message
+        .info()
+        .map(|info| info.stream_sequence)
+        .map_err(|e| JournalError::backend("read the journal", e.to_string()))
+}
+
+impl Journal for JetStreamJournal {
+    fn append<'a>(
+        &'a self,
+        persistence_id: &'a str,
+        expected: u64,
+        facts: Vec<NewFact>,
+    ) -> BoxFuture<'a, Result<u64, JournalError>> {
+        Box::pin(self.append_batch(persistence_id, expected, facts))
+    }
+
+    fn replay<'a>(
+        &'a self,
+        persistence_id: &'a str,
+        from: u64,
+        max: usize,
+    ) -> BoxFuture<'a, Result<Vec<StoredFact>, JournalError>> {
+        Box::pin(async move {
+            let id: Arc<str> = persistence_id.into();
+            let mut facts = Vec::new();
+            if max == 0 {
+                return Ok(facts);
+            }
+            self.read(self.subject(persistence_id), 1, false, |message| {
+                let seq = stream_seq_of(message)?;
+                for fact in decode(&id, message.headers.as_ref(), &message.payload, seq)? {
+                    if fact.sequence >= from && facts.len() < max {
+                        facts.push(fact);
+                    }
+                }
+                Ok(facts.len() < max)
+            })
+            .await?;
+            Ok(facts)
+        })
+    }
+
+    fn highest_sequence<'a>(&'a self, persistence_id: &'a str) -> BoxFuture<'a, Result<u64, JournalError>> {
+        Box::pin(async move { Ok(self.last_on_server(persistence_id).await?.0) })
+    }
+
+    fn delete_up_to<'a>(
+        &'a self,
+        persistence_id: &'a str,
+        to: u64,
+    ) -> BoxFuture<'a, Result<(), JournalError>> {
+        Box::pin(async move {
+            // The first append that holds a fact above `to` (or the last
+            // append) stays, with everything after it.
+            let subject = self.subject(persistence_id);
+            let mut keep_from = 0;
+            self.read(subject.clone(), 1, true, |message| {
+                keep_from = stream_seq_of(message)?;
+                let last = message.headers.as_ref().and_then(|h| header_u64(h, LAST_SEQ)).unwrap_or(u64::MAX);
+                Ok(last <= to)
+            })
+            .await?;
+            if keep_from > 1 {
+                self.inner
+                    .stream
+                    .purge()
+                    .filter(subject)
+                    .sequence(keep_from)
+                    .await
+                    .map_err(backend("prune facts"))?;
+            }
+            Ok(())
+        })
+    }
+
+    fn read_all(&self, after: u64, max: usize) -> BoxFuture<'_, Result<Vec<StoredFact>, JournalError>> {
+        Box::pin(async move {
+            let mut facts = Vec::new();
+            if max == 0 {
+                return Ok(facts);
+            }
+            let prefix = format!("journal.{}.", self.inner.name);
+            let start = (after >> OFFSET_SHIFT).max(1);
+            self.read(format!("{prefix}>"), start, false, |message| {
+                let seq = stream_seq_of(message)?;
+                let id = id_of(message.subject.as_str(), &prefix);
+                for fact in decode(&id, message.headers.as_ref(), &message.payload, seq)? {
+                    if fact.offset > after && facts.len() < max {
+                        facts.push(fact);
+                    }
+                }
+                Ok(facts.len() < max)
+            })
+            .await?;
+            Ok(facts)
+        })
+    }
+
+    fn appended(&self) -> watch::Receiver<u64> {
+        self.inner.appended.subscribe()
+    }
+}
+
+impl JetStreamJournal {
+    /// The subject of a snapshot (`kind` "s") or offset ("o").
+    fn meta_subject(&self, kind: &str, id: &str) -> String {
+        format!("journal-meta.{}.{kind}.{}", self.inner.name, token(id))
+    }
+
+    /// The one message on a meta subject: (stream sequence, payload).
+    async fn meta(&self, subject: &str) -> Result<Option<(u64, Vec<u8>)>, JournalError> {
+        match self.inner.meta.get_last_raw_message_by_subject(subject).await {
+            Ok(message) => Ok(Some((message.sequence, message.payload.to_vec()))),
+            Err(error) if error.kind() == LastRawMessageErrorKind::NoMessageFound => Ok(None),
+            Err(error) => Err(JournalError::backend("read a snapshot or offset", error)),
+        }
+    }
+
+    /// Publishes the one message of a meta subject, if it still is the
+    /// one at `last` (0: none).
+    async fn put_meta(&self, subject: String, payload: Vec<u8>, last: u64) -> Result<bool, JournalError> {
+        let publish = PublishMessage::build().payload(payload.into()).expected_last_subject_sequence(last);
+        let ack = match self.inner.js.send_publish(subject, publish).await {
+            Ok(ack) => ack.await,
+            Err(error) => Err(error),
+        };
+        match ack {
+            Ok(_) => Ok(true),
+            Err(error) if error.kind() == PublishErrorKind::WrongLastSequence => Ok(false),
+            Err(error) => Err(JournalError::backend("save a snapshot or offset", error)),
+        }
+    }
+}
+
+impl SnapshotStore for JetStreamJournal {
+    fn save_snapshot(&self, snapshot: Snapshot) -> BoxFuture<'_, Result<(), JournalError>> {
+        Box::pin(async move {
+            let subject = self.meta_subject("s", &snapshot.persistence_id);
+            let mut value = snapshot.sequence.to_be_bytes().to_vec();
+            value.extend_from_slice(&snapshot.payload);
+            // Only the latest is kept: an older one never replaces it.
+            for _ in 0..3 {
+                let current = self.meta(&subject).await?;
+                let last = match &current {
+                    Some((_, stored)) if snapshot_seq(stored) > Some(snapshot.sequence) => return Ok(()),
+                    Some((seq, _)) => *seq,
+                    None => 0,
+                };
+                if self.put_meta(subject.clone(), value.clone(), last).await? {
+                    return Ok(());
+                }
+            }
+            Err(JournalError::backend("save a snapshot", "the snapshot kept changing"))
+        })
+    }
+
+    fn latest_snapshot<'a>(
+        &'a self,
+        persistence_id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Snapshot>, JournalError>> {
+        Box::pin(async move {
+            let stored = self.meta(&self.meta_subject("s", persistence_id)).await?;
+            Ok(stored.and_then(|(_, value)| {
+                Some(Snapshot {
+                    persistence_id: persistence_id.to_owned(),
+                    sequence: snapshot_seq(&value)?,
+                    payload: value[8..].to_vec(),
+                })
+            }))
+        })
+    }
+
+    fn delete_snapshots_before<'a>(
+        &'a self,
+        persistence_id: &'a str,
+        before: u64,
+    ) -> BoxFuture<'a, Result<(), JournalError>> {
+        Box::pin(async move {
+            let subject = self.meta_subject("s", persistence_id);
+            if let Some((_, value)) = self.meta(&subject).await? {
+                if snapshot_seq(&value).is_some_and(|seq| seq < before) {
+                    self.inner.meta.purge().filter(subject).await.map_err(backend("delete a snapshot"))?;
+                }
+            }
+            Ok(())
+        })
+    }
+}
+
+fn snapshot_seq(value: &[u8]) -> Option<u64> {
+    Some(u64::from_be_bytes(value.get(..8)?.try_into().ok()?))
+}
+
+impl OffsetStore for JetStreamJournal {
+    fn load_offset<'a>(&'a self, projection: &'a str) -> BoxFuture<'a, Result<u64, JournalError>> {
+        Box::pin(async move {
+            let stored = self.meta(&self.meta_subject("o", projection)).await?;
+            Ok(stored.and_then(|(_, v)| std::str::from_utf8(&v).ok()?.parse().ok()).unwrap_or(0))
+        })
+    }
+
+    fn save_offset<'a>(
+        &'a self,
+        projection: &'a str,
+        offset: u64,
+    ) -> BoxFuture<'a, Result<(), JournalError>> {
+        Box::pin(async move {
+            let publish = PublishMessage::build().payload(offset.to_string().into());
+            let ack = self
+                .inner
+                .js
+                .send_publish(self.meta_subject("o", projection), publish)
+                .await
+                .map_err(backend("save an offset"))?;
+            ack.await.map_err(backend("save an offset"))?;
+            Ok(())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_become_tokens_and_back() {
+        for id in ["acct-1_x", "a.b c*>", "é", "", "=41"] {
+            let subject = format!("journal.j.{}", token(id));
+            assert!(!token(id).contains(['.', '*', '>', ' ']), "{id:?}");
+            assert_eq!(&*id_of(&subject, "journal.j."), id);
+        }
+    }
+
+    #[test]
+    fn an_append_round_trips_through_its_message() {
+        let id: Arc<str> = "a".into();
+        for facts in [
+            vec![NewFact { name: "n", version: 2, tags: &["t", "u"], payload: b"{\"x\":1}".to_vec() }],
+            vec![
+                NewFact { name: "n", version: 1, tags: &[], payload: b"1".to_vec() },
+                NewFact { name: "m", version: 3, tags: &["t"], payload: b"\"two\"".to_vec() },
+            ],
+        ] {
+            let message = encode(4, facts.clone()).unwrap().outbound_message("journal.j.a");
+            let stored = decode(&id, message.headers.as_ref(), &message.payload, 7).unwrap();
+            assert_eq!(stored.len(), facts.len());
+            for (i, (fact, stored)) in facts.iter().zip(&stored).enumerate() {
+                assert_eq!(stored.sequence, 5 + i as u64);
+                assert_eq!(stored.offset, (7 << OFFSET_SHIFT) | i as u64);
+                assert_eq!(&*stored.name, fact.name);
+                assert_eq!(stored.version, fact.version);
+                assert_eq!(&*stored.tags, join_tags(fact.tags));
+                assert_eq!(&*stored.payload, fact.payload.as_slice());
+            }
+        }
+    }
+}
