@@ -34,6 +34,12 @@ pub mod observability_guide {}
 #[doc = include_str!("../docs/event-sourcing.md")]
 pub mod event_sourcing_guide {}
 
+/// docs/nats.md: NATS links and durable facts on JetStream, compiled so
+/// its examples run (those that need a server return early without
+/// `ACTOR_NATS_URL`).
+#[doc = include_str!("../docs/nats.md")]
+pub mod nats_guide {}
+
 /// Prints the runtime's traces to stdout, filtered by `RUST_LOG`: `error`
 /// if it is unset, so a plain run shows only the runtime's reports of
 /// panics; `RUST_LOG=info` adds the supervisors' restarts, and

@@ -109,7 +109,20 @@ where
     journal.save_offset("p", 43).await.unwrap();
     assert_eq!(journal.load_offset("p").await.unwrap(), 43);
 
-    actor_and_projection(journal).await;
+    actor_and_projection(journal.clone()).await;
+
+    // An append of 2.2 MB (more than NATS's default maximum payload) is
+    // stored whole and replays in order.
+    let big: Vec<NewFact> = (0..20_000).map(|i| fact(&format!("{i:0100}"))).collect();
+    assert_eq!(journal.append("big", 0, big).await.unwrap(), 20_000);
+    let back = journal.replay("big", 1, 30_000).await.unwrap();
+    assert_eq!(back.len(), 20_000);
+    assert!(back.iter().enumerate().all(|(i, f)| f.sequence == i as u64 + 1));
+    assert_eq!(&*back[12_345].payload, format!("{:0100}", 12_345).as_bytes());
+    assert_eq!(
+        *journal.appended().borrow(),
+        journal.read_all(0, 100_000).await.unwrap().last().unwrap().offset
+    );
 }
 
 /// An event-sourced actor with snapshots replays the same state in a
@@ -177,7 +190,10 @@ async fn the_jetstream_journal_passes_the_conformance_checks() {
     // loses a race it did not know about.
     let other = JetStreamJournal::connect(&url, &name).await.expect("reopen");
     assert_eq!(other.highest_sequence("acct").await.unwrap(), 54);
-    assert_eq!(*other.appended().borrow(), journal.read_all(0, 10_000).await.unwrap().last().unwrap().offset);
+    assert_eq!(
+        *other.appended().borrow(),
+        journal.read_all(0, 100_000).await.unwrap().last().unwrap().offset
+    );
     other.append("acct", 54, vec![fact("1")]).await.unwrap();
     let stale = journal.append("acct", 54, vec![fact("1")]).await;
     assert!(matches!(stale, Err(JournalError::Conflict { expected: 54, actual: 55, .. })), "{stale:?}");

@@ -1,8 +1,9 @@
 //! Event sourcing: persist throughput (facts/s, one actor, commands sent
 //! faster than the journal's round trip so the actor batches) and replay
 //! speed (facts/s, one actor rebuilding from its journal) for each
-//! journal: in memory, SQLite (a file in a temporary directory), and
-//! PostgreSQL when `ACTOR_PG_URL` is set. Not criterion: a plain harness
+//! journal: in memory, SQLite (a file in a temporary directory),
+//! PostgreSQL when `ACTOR_PG_URL` is set, and JetStream (file storage)
+//! when `ACTOR_NATS_URL` is set. Not criterion: a plain harness
 //! that prints one line per run and the median of the rounds.
 //!
 //! ```text
@@ -137,6 +138,7 @@ fn main() {
         rt.block_on(replay(Arc::new(sqlite.clone()), &format!("r{round}"), replay_facts))
     });
     postgres(&rt, &mut measure, facts, replay_facts);
+    jetstream(&rt, &mut measure, facts, replay_facts);
 
     println!("\nmedian of {rounds} rounds");
     for (label, rate) in &table {
@@ -164,4 +166,27 @@ fn postgres(
     measure("replay   PostgreSQL", replay_facts, &mut |round| {
         rt.block_on(replay(Arc::new(journal.clone()), &format!("bench-{run_id}-r{round}"), replay_facts))
     });
+}
+
+#[allow(clippy::type_complexity)]
+fn jetstream(
+    rt: &tokio::runtime::Runtime,
+    measure: &mut dyn FnMut(&str, u64, &mut dyn FnMut(usize) -> Duration),
+    facts: u64,
+    replay_facts: u64,
+) {
+    let Ok(url) = std::env::var("ACTOR_NATS_URL") else {
+        println!("JetStream: skipped (ACTOR_NATS_URL is not set)");
+        return;
+    };
+    let name = format!("bench_journal_{}", std::process::id());
+    let journal =
+        rt.block_on(actor_persistence::journal::JetStreamJournal::connect(&url, &name)).expect("connect");
+    measure("persist  JetStream", facts, &mut |round| {
+        rt.block_on(persist(&Persistence::new(journal.clone()), &format!("p{round}"), facts))
+    });
+    measure("replay   JetStream", replay_facts, &mut |round| {
+        rt.block_on(replay(Arc::new(journal.clone()), &format!("r{round}"), replay_facts))
+    });
+    rt.block_on(journal.delete()).expect("delete the bench journal");
 }

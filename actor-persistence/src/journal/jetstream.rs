@@ -34,8 +34,10 @@ const FACT_VERSION: &str = "Actor-Version";
 const FACT_TAGS: &str = "Actor-Tags";
 const BATCH: &str = "Actor-Batch";
 
-/// Messages fetched per request when reading.
-const READ_BATCH: usize = 1_000;
+/// Messages fetched per request when reading, and their bytes at most
+/// (an append may be a message of up to the server's maximum payload).
+const READ_BATCH: usize = 512;
+const READ_BYTES: usize = 4 << 20;
 
 /// Where the JetStream journal keeps its stream and buckets.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -68,8 +70,14 @@ pub enum JetStreamStorage {
 /// A fact's offset (what projections follow) is its message's stream
 /// sequence times 2^20 plus its index in the append: increasing, with
 /// gaps. Pruning ([`Journal::delete_up_to`]) removes whole appends: an
-/// append that straddles the cut, and an id's last append, stay. An append
-/// is at most the server's maximum payload (1 MiB by default).
+/// append that straddles the cut, and an id's last append, stay.
+///
+/// An append whose encoding exceeds the server's maximum payload (1 MiB by
+/// default; `max_payload` in the server's configuration, up to 64 MiB) is
+/// written as several messages, each checked against the one before: if
+/// the connection fails between them, the first parts stay written and
+/// the append reports [`JournalError::Backend`] (a replay shows how far it
+/// got). Appends within the limit are all or none.
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), actor_persistence::journal::JournalError> {
@@ -92,6 +100,10 @@ struct Inner {
     /// Per id: (last fact sequence, stream sequence of its message), as
     /// this handle last saw them; checked by JetStream on every append.
     last: Mutex<HashMap<String, (u64, u64)>>,
+    /// Where the last replay of an id stopped: (id, next fact sequence) →
+    /// stream sequence of the message holding it, so a replay in chunks
+    /// starts each chunk there instead of at the id's first message.
+    resume: Mutex<HashMap<(String, u64), u64>>,
 }
 
 impl std::fmt::Debug for JetStreamJournal {
@@ -188,6 +200,7 @@ impl JetStreamJournal {
                 meta,
                 appended: watch::Sender::new(0),
                 last: Mutex::new(HashMap::new()),
+                resume: Mutex::new(HashMap::new()),
             }),
         };
         let highest = journal.highest_offset().await?;
@@ -253,33 +266,34 @@ impl JetStreamJournal {
         if count == 0 {
             return Ok(expected);
         }
-        let message = encode(expected, facts)?;
+        // Room for the headers beside each message's payload.
+        let budget = self.inner.js.client().server_info().max_payload.saturating_sub(4_096).max(1_024);
+        let mut messages = Vec::new();
+        let mut first = expected;
+        let mut last_len = 0;
+        for part in split(facts, budget) {
+            let len = part.len() as u64;
+            last_len = len;
+            messages.push(encode(first, part)?);
+            first += len;
+        }
         let subject = self.subject(persistence_id);
         let cached = self.inner.last.lock().get(persistence_id).copied();
         let mut last = match cached {
             Some(last) if last.0 == expected => last,
             _ => self.last_on_server(persistence_id).await?,
         };
+        let mut parts = messages.into_iter();
+        let head = parts.next().expect("at least one fact");
+        let mut stored = None;
         for _ in 0..2 {
             if last.0 != expected {
                 return Err(conflict(persistence_id, expected, last.0));
             }
-            let publish = message.clone().expected_last_subject_sequence(last.1);
-            let ack = match self.inner.js.send_publish(subject.clone(), publish).await {
-                Ok(ack) => ack.await,
-                Err(error) => Err(error),
-            };
-            match ack {
-                Ok(ack) => {
-                    let highest = expected + count;
-                    self.inner.last.lock().insert(persistence_id.to_owned(), (highest, ack.sequence));
-                    let offset = (ack.sequence << OFFSET_SHIFT) | (count - 1);
-                    self.inner.appended.send_if_modified(|current| {
-                        let newer = offset > *current;
-                        *current = (*current).max(offset);
-                        newer
-                    });
-                    return Ok(highest);
+            match self.publish(&subject, head.clone(), last.1).await {
+                Ok(sequence) => {
+                    stored = Some(sequence);
+                    break;
                 }
                 // Another writer appended since this handle last looked
                 // (or its view was stale): look again.
@@ -292,7 +306,42 @@ impl JetStreamJournal {
                 }
             }
         }
-        Err(conflict(persistence_id, expected, last.0))
+        let Some(mut sequence) = stored else {
+            return Err(conflict(persistence_id, expected, last.0));
+        };
+        // The rest of an append too big for one message, each part
+        // checked against the one before.
+        for part in parts {
+            sequence = self.publish(&subject, part, sequence).await.map_err(|error| {
+                self.inner.last.lock().remove(persistence_id);
+                JournalError::backend("append (a part after the first; the first parts are written)", error)
+            })?;
+        }
+        let highest = expected + count;
+        self.inner.last.lock().insert(persistence_id.to_owned(), (highest, sequence));
+        let offset = (sequence << OFFSET_SHIFT) | (last_len - 1);
+        self.inner.appended.send_if_modified(|current| {
+            let newer = offset > *current;
+            *current = (*current).max(offset);
+            newer
+        });
+        Ok(highest)
+    }
+
+    /// Publishes one message if the subject's last is at `last`; returns
+    /// its stream sequence.
+    async fn publish(
+        &self,
+        subject: &str,
+        message: PublishMessage,
+        last: u64,
+    ) -> Result<u64, async_nats::jetstream::context::PublishError> {
+        let ack = self
+            .inner
+            .js
+            .send_publish(subject.to_owned(), message.expected_last_subject_sequence(last))
+            .await?;
+        Ok(ack.await?.sequence)
     }
 
     /// Reads messages matching `filter` from stream sequence `start`,
@@ -322,12 +371,14 @@ impl JetStreamJournal {
             self.inner.stream.create_consumer(config).await.map_err(backend("read the journal"))?;
         let mut left = consumer.info().await.map_err(backend("read the journal"))?.num_pending;
         let name = consumer.cached_info().name.clone();
+        let read_bytes = READ_BYTES.max(self.inner.js.client().server_info().max_payload * 2);
         let result = async {
             while left > 0 {
                 let want = usize::try_from(left).unwrap_or(READ_BATCH).min(READ_BATCH);
                 let mut batch = consumer
                     .fetch()
                     .max_messages(want)
+                    .max_bytes(read_bytes)
                     .messages()
                     .await
                     .map_err(backend("read the journal"))?;
@@ -366,6 +417,25 @@ fn facts_in(headers: &HeaderMap) -> Option<u64> {
     let first = header_u64(headers, FIRST_SEQ)?;
     let last = header_u64(headers, LAST_SEQ)?;
     (last >= first).then(|| last - first + 1)
+}
+
+/// Splits an append into parts whose encoding stays within `budget`
+/// bytes (a fact larger than that alone is a part: the server refuses it).
+fn split(facts: Vec<NewFact>, budget: usize) -> Vec<Vec<NewFact>> {
+    let mut parts = vec![Vec::new()];
+    let mut size = 0;
+    for fact in facts {
+        // JSON escaping of the payload, and the fields around it.
+        let cost = fact.payload.len() * 6 / 5 + fact.name.len() + fact.tags.len() * 16 + 64;
+        let current = parts.last_mut().expect("one part");
+        if !current.is_empty() && size + cost > budget {
+            parts.push(Vec::new());
+            size = 0;
+        }
+        size += cost;
+        parts.last_mut().expect("one part").push(fact);
+    }
+    parts
 }
 
 /// One append as one message: a single fact as it is (its name, version
@@ -488,8 +558,11 @@ impl Journal for JetStreamJournal {
             if max == 0 {
                 return Ok(facts);
             }
-            self.read(self.subject(persistence_id), 1, false, |message| {
+            let start = self.inner.resume.lock().remove(&(persistence_id.to_owned(), from)).unwrap_or(1);
+            let mut stopped_in = 0;
+            self.read(self.subject(persistence_id), start, false, |message| {
                 let seq = stream_seq_of(message)?;
+                stopped_in = seq;
                 for fact in decode(&id, message.headers.as_ref(), &message.payload, seq)? {
                     if fact.sequence >= from && facts.len() < max {
                         facts.push(fact);
@@ -498,6 +571,14 @@ impl Journal for JetStreamJournal {
                 Ok(facts.len() < max)
             })
             .await?;
+            if facts.len() == max {
+                let next = facts.last().map_or(from, |f| f.sequence + 1);
+                let mut resume = self.inner.resume.lock();
+                if resume.len() > 1_000 {
+                    resume.clear();
+                }
+                resume.insert((persistence_id.to_owned(), next), stopped_in);
+            }
             Ok(facts)
         })
     }
@@ -683,6 +764,19 @@ impl OffsetStore for JetStreamJournal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_append_is_split_only_when_it_exceeds_the_budget() {
+        let facts = |n| {
+            (0..n).map(|_| NewFact { name: "n", version: 1, tags: &[], payload: vec![b'1'; 100] }).collect()
+        };
+        assert_eq!(split(facts(5), 10_000).len(), 1);
+        let parts = split(facts(100), 2_000);
+        assert!(parts.len() > 1);
+        assert_eq!(parts.iter().map(Vec::len).sum::<usize>(), 100);
+        assert!(parts.iter().all(|p| !p.is_empty()));
+        assert_eq!(split(facts(1), 10).len(), 1, "a fact larger than the budget is a part of its own");
+    }
 
     #[test]
     fn ids_become_tokens_and_back() {
