@@ -91,10 +91,7 @@ async fn send(
     loop {
         let n = tokio::select! {
             () = done.cancelled() => break,
-            read = from_link.read(&mut buf) => match read {
-                Ok(n) => n,
-                Err(_) => 0,
-            },
+            read = from_link.read(&mut buf) => read.unwrap_or_default(),
         };
         if n == 0 {
             let mut fin = BytesMut::with_capacity(9);
