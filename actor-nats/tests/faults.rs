@@ -143,7 +143,9 @@ async fn refused_credentials_are_a_clear_error() {
     let Err(refused) = Nats::connect(&server.url()).await else { panic!("connected without credentials") };
     assert!(matches!(refused, NatsError::Refused { .. }), "{refused:?}");
     let wrong = actor_nats::async_nats::ConnectOptions::with_user_and_password("node".into(), "wrong".into());
-    let Err(refused) = Nats::connect_with(&server.url(), wrong).await else { panic!("connected with a wrong password") };
+    let Err(refused) = Nats::connect_with(&server.url(), wrong).await else {
+        panic!("connected with a wrong password")
+    };
     assert!(refused.to_string().contains("refused the credentials"), "{refused}");
     let right = actor_nats::async_nats::ConnectOptions::with_user_and_password("node".into(), "right".into());
     assert!(Nats::connect_with(&server.url(), right).await.is_ok());
@@ -152,6 +154,8 @@ async fn refused_credentials_are_a_clear_error() {
 #[tokio::test]
 async fn an_unreachable_server_is_a_clear_error() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let Err(e) = Nats::connect(&format!("nats://127.0.0.1:{port}")).await else { panic!("connected to nothing") };
+    let Err(e) = Nats::connect(&format!("nats://127.0.0.1:{port}")).await else {
+        panic!("connected to nothing")
+    };
     assert!(matches!(e, NatsError::Unreachable { .. }), "{e:?}");
 }
