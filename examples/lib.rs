@@ -19,6 +19,11 @@ pub mod remote_guide {}
 #[doc = include_str!("../docs/cluster.md")]
 pub mod cluster_guide {}
 
+/// docs/nats.md: nodes on a NATS server, compiled so its examples run
+/// (against `ACTOR_NATS_URL`; without it they return at once).
+#[doc = include_str!("../docs/nats.md")]
+pub mod nats_guide {}
+
 /// docs/testing.md: the test kit, compiled so its examples run.
 #[doc = include_str!("../docs/testing.md")]
 pub mod testing_guide {}
