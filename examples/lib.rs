@@ -19,6 +19,11 @@ pub mod remote_guide {}
 #[doc = include_str!("../docs/cluster.md")]
 pub mod cluster_guide {}
 
+/// docs/nats.md: nodes on a NATS server, compiled so its examples run
+/// (against `ACTOR_NATS_URL`; without it they return at once).
+#[doc = include_str!("../docs/nats.md")]
+pub mod nats_guide {}
+
 /// docs/testing.md: the test kit, compiled so its examples run.
 #[doc = include_str!("../docs/testing.md")]
 pub mod testing_guide {}
@@ -33,12 +38,6 @@ pub mod observability_guide {}
 /// so its examples run.
 #[doc = include_str!("../docs/event-sourcing.md")]
 pub mod event_sourcing_guide {}
-
-/// docs/nats.md: NATS links and durable facts on JetStream, compiled so
-/// its examples run (those that need a server return early without
-/// `ACTOR_NATS_URL`).
-#[doc = include_str!("../docs/nats.md")]
-pub mod nats_guide {}
 
 /// Prints the runtime's traces to stdout, filtered by `RUST_LOG`: `error`
 /// if it is unset, so a plain run shows only the runtime's reports of

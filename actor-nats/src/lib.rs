@@ -42,6 +42,12 @@ pub use network::{NatsNetwork, ANY_NODE};
 /// Re-exported: `ConnectOptions` (credentials, TLS) and the client itself.
 pub use async_nats;
 
+/// For the fuzz targets in `fuzz/`; not part of the API.
+#[doc(hidden)]
+pub mod __fuzzing {
+    pub use crate::stream::check_messages;
+}
+
 /// Puts a [`NodeBuilder`] on NATS.
 pub trait NatsNodeBuilder: Sized {
     /// Carries the node's links over `nats` instead of TCP: the node

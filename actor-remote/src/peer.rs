@@ -85,6 +85,10 @@ pub(crate) struct Peer {
     close_reason: Mutex<Option<String>>,
     /// Set once the peer is gone (also in the link state): read on every send.
     gone: AtomicBool,
+    /// The addresses this node reached the peer at (dialed, or advertised
+    /// in its hello): a dial to one of them while the link is up is not
+    /// made again.
+    addrs: Mutex<Vec<String>>,
     /// Messages from the peer waiting for their local actor, per actor.
     pub(crate) inbound: Mutex<HashMap<u64, Arc<Mutex<Inbound>>>>,
 }
@@ -181,8 +185,22 @@ impl Peer {
             link: Mutex::new(None),
             close_reason: Mutex::new(None),
             gone: AtomicBool::new(false),
+            addrs: Mutex::new(Vec::new()),
             inbound: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Notes that the peer is reached at `addr`.
+    pub(crate) fn reached_at(&self, addr: &str) {
+        let mut addrs = self.addrs.lock();
+        if !addrs.iter().any(|known| known == addr) {
+            addrs.push(addr.to_owned());
+        }
+    }
+
+    /// Whether the peer has a live link and is reached at `addr`.
+    pub(crate) fn linked_at(&self, addr: &str) -> bool {
+        matches!(self.state(), LinkState::Up(_)) && self.addrs.lock().iter().any(|known| known == addr)
     }
 
     /// Closes the current link, saying why (see [`close_reason`](Self::close_reason)).

@@ -39,11 +39,33 @@ pub(crate) struct Shared {
     pub(crate) local: Option<std::net::SocketAddr>,
     /// What carries the links.
     pub(crate) network: Arc<dyn crate::net::Network>,
+    /// One dial at a time per address: a seed's redial, a lost member's
+    /// redial and gossip may all decide to dial one address at once.
+    pub(crate) dialing: parking_lot::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl Shared {
     pub(crate) fn node(&self) -> NodeId {
         self.me.node
+    }
+
+    /// The turn to dial `addr`: held while dialing it.
+    pub(crate) fn dial_turn(&self, addr: &str) -> Arc<tokio::sync::Mutex<()>> {
+        self.dialing.lock().entry(addr.to_owned()).or_default().clone()
+    }
+
+    /// Forgets `addr`'s turn when nobody else waits for it.
+    pub(crate) fn dial_done(&self, addr: &str, turn: Arc<tokio::sync::Mutex<()>>) {
+        let mut dialing = self.dialing.lock();
+        // Two holders: the table and `turn`.
+        if Arc::strong_count(&turn) == 2 {
+            dialing.remove(addr);
+        }
+    }
+
+    /// A peer with a live link that this node reached at `addr`.
+    pub(crate) fn linked_at(&self, addr: &str) -> Option<Arc<Peer>> {
+        self.peers.read().values().find(|peer| !peer.is_gone() && peer.linked_at(addr)).cloned()
     }
 
     /// Gives `peer` up for down: what waits for it fails, its watchers are

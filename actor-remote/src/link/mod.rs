@@ -36,6 +36,23 @@ pub(crate) async fn connect(shared: &Arc<Shared>, addr: &str) -> Result<Arc<Peer
     if shared.shutdown.is_cancelled() {
         return Err(ConnectError::ShuttingDown);
     }
+    // A second link to a peer replaces the first, and what waited on the
+    // first fails: so a dial waits for another dial of the same address,
+    // and is not made if that one (or an earlier one) linked the peer.
+    let turn = shared.dial_turn(addr);
+    let dialed = {
+        let _turn = turn.lock().await;
+        match shared.linked_at(addr) {
+            Some(peer) => Ok(peer),
+            None => dial(shared, addr).await,
+        }
+    };
+    shared.dial_done(addr, turn);
+    dialed
+}
+
+/// Dials `addr` and runs the handshake.
+async fn dial(shared: &Arc<Shared>, addr: &str) -> Result<Arc<Peer>, ConnectError> {
     let failed = |reason: HandshakeError, remote: Option<SocketAddr>| {
         shared.system.events().publish(HandshakeFailed { addr: remote, reason: reason.to_string() });
         ConnectError::Handshake { addr: addr.to_owned(), reason }
@@ -170,6 +187,12 @@ fn establish(
     if let Some(old) = replaced {
         // The same node id with another incarnation: the old one is gone.
         shared.peer_gone(&old);
+    }
+    if let Some(addr) = &dialed {
+        peer.reached_at(addr);
+    }
+    if let Some(listen) = &hello.listen {
+        peer.reached_at(listen);
     }
     let cancel = shared.shutdown.child_token();
     peer.link_up(link, dialer, cancel.clone());

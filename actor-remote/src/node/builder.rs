@@ -254,6 +254,7 @@ impl<C: Codec> NodeBuilder<C> {
             shared_events: SharedEvents::default(),
             local,
             network: self.network,
+            dialing: parking_lot::Mutex::default(),
         });
         shared.tasks.spawn(gossip::run(shared.clone(), gossip_inbox));
         if let Some(listener) = listener {
