@@ -69,6 +69,14 @@ pub struct Durable<E> {
     pub stream_seq: u64,
 }
 
+impl<E> Durable<E> {
+    /// A durable fact as a subscription delivers it: for tests of a
+    /// handler.
+    pub fn new(fact: E, redelivered: u64, stream_seq: u64) -> Durable<E> {
+        Durable { fact, redelivered, stream_seq }
+    }
+}
+
 impl<E: Send + 'static> Message for Durable<E> {
     type Reply = ();
 }
