@@ -173,3 +173,39 @@ async fn facts_consumer_pending(facts: &Facts, durable: &str) -> usize {
         stream.get_consumer(durable).await.unwrap();
     consumer.info().await.unwrap().num_ack_pending
 }
+
+/// Slow on the first delivery of order 1 only.
+struct SlowOnce(Seen);
+impl Actor for SlowOnce {}
+impl Handler<actor_nats::Durable<Paid>> for SlowOnce {
+    async fn handle(&mut self, d: actor_nats::Durable<Paid>, _ctx: &mut Context<Self>) {
+        if d.fact.order == 1 && d.redelivered == 0 {
+            tokio::time::sleep(Duration::from_millis(600)).await;
+        }
+        self.0.lock().push((d.fact.order, d.redelivered, d.stream_seq));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handler_past_its_time_limit_gets_its_fact_again() {
+    let Some(url) = nats_url("durable facts: handler timeout") else { return };
+    let facts = facts(&url, "timeout").await;
+    let system = ActorSystem::new();
+    for order in 0..3 {
+        facts.publish(&Paid { order, cents: 1 }, WAIT).await.expect("publish");
+    }
+    let seen: Seen = Arc::default();
+    let audit = system.spawn(SlowOnce(seen.clone()));
+    let options = DurableOptions::new().handler_timeout(Duration::from_millis(200));
+    let sub = facts.subscribe_with::<Paid>("audit", audit.recipient(), options).await.expect("subscribe");
+    assert!(until(WAIT, || sub.acked() == 3).await, "acked {}", sub.acked());
+    let seen = seen.lock().clone();
+    // The slow handler still finished (its result is not waited for);
+    // the fact came again, marked, before the facts after it.
+    let ones: Vec<u64> = seen.iter().filter(|s| s.0 == 1).map(|s| s.1).collect();
+    assert_eq!(ones, vec![0, 1], "{seen:?}");
+    let after: Vec<u64> = seen.iter().map(|s| s.0).skip_while(|o| *o != 1).collect();
+    assert_eq!(after, vec![1, 1, 2], "{seen:?}");
+    system.shutdown().await;
+    facts.delete().await.expect("delete stream");
+}
