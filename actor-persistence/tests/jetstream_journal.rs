@@ -59,7 +59,11 @@ where
     assert_eq!(replayed.iter().map(|f| f.sequence).collect::<Vec<_>>(), vec![2, 3, 4]);
     assert_eq!(replayed.iter().map(|f| &*f.payload).collect::<Vec<_>>(), vec![b"2", b"3", b"4"]);
     assert!(replayed.iter().all(|f| &*f.name == "n" && f.version == 1 && f.has_tag("t")));
-    assert_eq!(journal.replay("multi", 1, 2).await.unwrap().len(), 2, "at most max");
+    let chunk = journal.replay("multi", 1, 2).await.unwrap();
+    assert_eq!(chunk.iter().map(|f| f.sequence).collect::<Vec<_>>(), vec![1, 2], "at most max");
+    // The next chunk goes on where it stopped, inside an append.
+    let chunk = journal.replay("multi", 3, 2).await.unwrap();
+    assert_eq!(chunk.iter().map(|f| f.sequence).collect::<Vec<_>>(), vec![3, 4]);
     assert!(journal.replay("multi", 5, 10).await.unwrap().is_empty());
     assert!(journal.replay("nobody", 1, 10).await.unwrap().is_empty());
     assert_eq!(journal.highest_sequence("nobody").await.unwrap(), 0);
@@ -119,6 +123,16 @@ where
     assert_eq!(back.len(), 20_000);
     assert!(back.iter().enumerate().all(|(i, f)| f.sequence == i as u64 + 1));
     assert_eq!(&*back[12_345].payload, format!("{:0100}", 12_345).as_bytes());
+    // In chunks, as an actor replays: the same facts.
+    let mut chunked = Vec::new();
+    loop {
+        let next = journal.replay("big", chunked.len() as u64 + 1, 4_096).await.unwrap();
+        if next.is_empty() {
+            break;
+        }
+        chunked.extend(next);
+    }
+    assert_eq!(chunked, back);
     assert_eq!(
         *journal.appended().borrow(),
         journal.read_all(0, 100_000).await.unwrap().last().unwrap().offset

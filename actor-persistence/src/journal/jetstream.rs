@@ -101,9 +101,10 @@ struct Inner {
     /// this handle last saw them; checked by JetStream on every append.
     last: Mutex<HashMap<String, (u64, u64)>>,
     /// Where the last replay of an id stopped: (id, next fact sequence) →
-    /// stream sequence of the message holding it, so a replay in chunks
-    /// starts each chunk there instead of at the id's first message.
-    resume: Mutex<HashMap<(String, u64), u64>>,
+    /// (stream sequence of the last message read, its facts not yet
+    /// returned), so a replay in chunks starts each chunk there instead of
+    /// at the id's first message, and decodes each message once.
+    resume: Mutex<HashMap<(String, u64), (u64, Vec<StoredFact>)>>,
 }
 
 impl std::fmt::Debug for JetStreamJournal {
@@ -558,26 +559,43 @@ impl Journal for JetStreamJournal {
             if max == 0 {
                 return Ok(facts);
             }
-            let start = self.inner.resume.lock().remove(&(persistence_id.to_owned(), from)).unwrap_or(1);
-            let mut stopped_in = 0;
-            self.read(self.subject(persistence_id), start, false, |message| {
-                let seq = stream_seq_of(message)?;
-                stopped_in = seq;
-                for fact in decode(&id, message.headers.as_ref(), &message.payload, seq)? {
-                    if fact.sequence >= from && facts.len() < max {
-                        facts.push(fact);
+            // A replay in chunks resumes after the message where the last
+            // chunk stopped, with that message's facts it did not return.
+            let resumed = self.inner.resume.lock().remove(&(persistence_id.to_owned(), from));
+            let (start, mut pending) = match resumed {
+                Some((seq, rest)) => (seq + 1, rest),
+                None => (1, Vec::new()),
+            };
+            let mut stopped_in = start.saturating_sub(1);
+            if pending.len() < max {
+                facts = std::mem::take(&mut pending);
+                self.read(self.subject(persistence_id), start, false, |message| {
+                    let seq = stream_seq_of(message)?;
+                    stopped_in = seq;
+                    for fact in decode(&id, message.headers.as_ref(), &message.payload, seq)? {
+                        if fact.sequence < from {
+                            continue;
+                        }
+                        if facts.len() < max {
+                            facts.push(fact);
+                        } else {
+                            pending.push(fact);
+                        }
                     }
-                }
-                Ok(facts.len() < max)
-            })
-            .await?;
+                    Ok(facts.len() < max)
+                })
+                .await?;
+            } else {
+                let rest = pending.split_off(max);
+                facts = std::mem::replace(&mut pending, rest);
+            }
             if facts.len() == max {
                 let next = facts.last().map_or(from, |f| f.sequence + 1);
                 let mut resume = self.inner.resume.lock();
-                if resume.len() > 1_000 {
+                if resume.len() > 64 {
                     resume.clear();
                 }
-                resume.insert((persistence_id.to_owned(), next), stopped_in);
+                resume.insert((persistence_id.to_owned(), next), (stopped_in, pending));
             }
             Ok(facts)
         })
