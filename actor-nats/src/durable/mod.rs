@@ -211,12 +211,18 @@ impl Facts {
     /// on, in publish order, until the system shuts down or the returned
     /// handle is stopped (dropping it leaves the task running). See
     /// [`persist_events_with`](Self::persist_events_with).
+    ///
+    /// # Panics
+    /// Outside a tokio runtime.
     pub fn persist_events<E: Event + RemoteMessage>(&self, system: &ActorSystem) -> Persisting {
         self.persist_events_with::<E>(system, PersistOptions::new())
     }
 
     /// As [`persist_events`](Self::persist_events), with the local buffer
     /// and the number of publishes awaiting JetStream's acknowledgement.
+    ///
+    /// # Panics
+    /// Outside a tokio runtime (the task is spawned on the current one).
     pub fn persist_events_with<E: Event + RemoteMessage>(
         &self,
         system: &ActorSystem,
