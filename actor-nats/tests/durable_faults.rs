@@ -63,15 +63,18 @@ enum Down {
 async fn no_acknowledged_fact_is_lost_when_the_server_is_killed_and_restarted() {
     let Some((deliveries, redelivered)) = restart_under_load(Down::Killed).await else { return };
     // JetStream writes a consumer's acknowledgements behind: a killed
-    // server forgets the latest ones, and those facts come again (marked).
+    // server forgets the latest ones, and those facts come again (marked;
+    // the scenario checks that every second delivery is). A fact can also
+    // be marked without having reached the actor before: one sent to a
+    // fetch that the crash cut short comes again counted by the server.
     assert!(deliveries >= 1_000);
-    assert_eq!(deliveries - 1_000, redelivered);
+    assert!(redelivered >= deliveries - 1_000);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_stopped_in_order_and_restarted_resends_only_what_was_in_flight() {
     let Some((deliveries, redelivered)) = restart_under_load(Down::Stopped).await else { return };
-    assert_eq!(deliveries - 1_000, redelivered);
+    assert!(redelivered >= deliveries - 1_000);
     assert!(redelivered <= 256, "{redelivered} facts came again after an orderly restart");
 }
 
@@ -178,4 +181,77 @@ async fn restart_under_load(down: Down) -> Option<(usize, usize)> {
     let _ = server.wait().await;
     let _ = std::fs::remove_dir_all(&dir);
     Some((seen.len(), redelivered))
+}
+
+/// The server killed while the subscriber is down too: the new subscriber
+/// gets every fact the old one had not acknowledged (nothing is lost), and
+/// the facts it gets again that the old one had handled come back marked
+/// by JetStream only if the server remembered their delivery. What it
+/// forgot is the documented case for deduplicating by `stream_seq`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscriber_restarted_with_a_killed_server_misses_nothing() {
+    if nats_url("durable facts: server killed with the subscriber down").is_none() {
+        return;
+    }
+    let Some(bin) = server_binary() else {
+        eprintln!(
+            "no nats-server binary (set NATS_SERVER_BIN): durable facts killed with the subscriber not run"
+        );
+        return;
+    };
+    const N: u64 = 500;
+    let port = free_port();
+    let dir = std::env::temp_dir().join(unique("actor-nats-faults"));
+    std::fs::create_dir_all(&dir).expect("store dir");
+    let mut server = start_server(&bin, port, &dir).await;
+    let url = format!("nats://127.0.0.1:{port}");
+    let nats = Nats::connect(&url).await.expect("connect");
+    let facts = nats.facts(FactsConfig::new("FAULTS")).await.expect("stream");
+    for order in 0..N {
+        facts.publish(&Paid { order, cents: 1 }, WAIT).await.expect("publish");
+    }
+    let system = ActorSystem::new();
+    let first: Seen = Arc::default();
+    let audit = system.spawn(Recorder { seen: first.clone(), fail_once: None, slow: None });
+    let sub = facts.subscribe::<Paid>("audit", audit.recipient()).await.expect("subscribe");
+    assert!(until(WAIT, || sub.acked() >= N / 2).await);
+    audit.stop();
+    tokio::time::timeout(WAIT, sub.stopped()).await.expect("subscription ends");
+    server.start_kill().expect("kill");
+    let _ = tokio::time::timeout(WAIT, server.wait()).await.expect("server exits");
+    let mut server = start_server(&bin, port, &dir).await;
+
+    let second: Seen = Arc::default();
+    let audit = system.spawn(Recorder { seen: second.clone(), fail_once: None, slow: None });
+    let resubscribed = async {
+        loop {
+            // The client reconnects by itself; until then, this fails.
+            if let Ok(sub) = facts.subscribe::<Paid>("audit", audit.recipient()).await {
+                return sub;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    let _sub = tokio::time::timeout(WAIT, resubscribed).await.expect("subscribed after the restart");
+    let handled = first.lock().len() as u64;
+    let got_last = || second.lock().last().is_some_and(|s| s.0 == N - 1);
+    assert!(until(WAIT, got_last).await, "the new subscriber reached the end");
+    let second = second.lock().clone();
+    // Nothing lost: together they saw every fact, in order each.
+    let mut all: Vec<u64> = first.lock().iter().chain(&second).map(|s| s.0).collect();
+    all.sort_unstable();
+    all.dedup();
+    assert_eq!(all.len() as u64, N);
+    assert!(second.windows(2).all(|w| w[0].2 < w[1].2), "in stream order");
+    let again = second.iter().filter(|s| s.0 < handled).count();
+    let unmarked = second.iter().filter(|s| s.0 < handled && s.1 == 0).count();
+    eprintln!(
+        "durable faults: {handled} handled before the kill; {again} of them came again to the new subscriber, \
+         {unmarked} without a redelivery count"
+    );
+    system.shutdown().await;
+    facts.delete().await.expect("delete stream");
+    server.start_kill().expect("kill");
+    let _ = server.wait().await;
+    let _ = std::fs::remove_dir_all(&dir);
 }

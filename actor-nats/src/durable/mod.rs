@@ -62,7 +62,11 @@ pub struct Durable<E> {
     /// (0 the first time). Above 0 the fact may have been handled already:
     /// a handler that panicked, an acknowledgement lost with a broken
     /// connection, or a fact that was in flight when an earlier one failed
-    /// (it is handed back so that the order holds).
+    /// (it is handed back so that the order holds). 0 is not a promise:
+    /// a server killed before it wrote its acknowledgements forgets them,
+    /// and a subscription started after that gets those facts as new (see
+    /// `docs/nats.md`, "Where it can repeat"); skip by `stream_seq` where a
+    /// repeat must not happen.
     pub redelivered: u64,
     /// Its sequence number in the stream: increasing in stream order, the
     /// same on every delivery, so it can serve to skip duplicates.
