@@ -11,6 +11,7 @@
 //! ```text
 //! ACTOR_NATS_URL=nats://127.0.0.1:4222 cargo bench -p benches --bench nats_facts
 //! ACTOR_NATS_URL=... cargo bench -p benches --bench nats_facts -- --facts 1000000 --rounds 1
+//! ACTOR_NATS_URL=... cargo bench -p benches --bench nats_facts -- --in-flight 1 --facts 20000
 //! ```
 //!
 //! Figures: `docs/benchmarks.md`, section "Durable facts on JetStream".
@@ -62,13 +63,13 @@ async fn until(limit: Duration, done: impl Fn() -> bool) {
 }
 
 /// (persist with ack, replay, one-at-a-time) durations.
-async fn round(url: &str, facts: u64, single: u64) -> (Duration, Duration, Duration) {
+async fn round(url: &str, facts: u64, single: u64, in_flight: usize) -> (Duration, Duration, Duration) {
     let nats = Nats::connect(url).await.expect("connect").with_prefix(&format!("bench{}", token()));
     let stream = nats.facts(FactsConfig::new(&format!("bench_{}", token()))).await.expect("stream");
     let system = ActorSystem::new();
 
     // A buffer that holds every fact: the publisher below never waits.
-    let options = PersistOptions::new().buffer(facts as usize + 1, Overflow::DropOldest);
+    let options = PersistOptions::new().buffer(facts as usize + 1, Overflow::DropOldest).in_flight(in_flight);
     let persisting = stream.persist_events_with::<Paid>(&system, options);
     let start = Instant::now();
     let publisher = system.events().publisher::<Paid>();
@@ -125,11 +126,12 @@ fn main() {
     let rounds = number("--rounds", 3) as usize;
     let facts = number("--facts", 200_000);
     let single = number("--single", 5_000);
+    let in_flight = number("--in-flight", 256) as usize;
     let rt = benches::runtime();
     let (mut persist, mut replay, mut one) = (Vec::new(), Vec::new(), Vec::new());
     let rate = |n: u64, d: Duration| n as f64 / d.as_secs_f64();
     for r in 0..rounds {
-        let (p, rp, o) = rt.block_on(round(&url, facts, single));
+        let (p, rp, o) = rt.block_on(round(&url, facts, single, in_flight));
         println!(
             "round {r}: {facts} facts persisted with ack in {p:.2?} ({:.0}/s), replayed in {rp:.2?} ({:.0}/s); \
              {single} one-at-a-time publishes in {o:.2?} ({:.0}/s)",
@@ -142,7 +144,7 @@ fn main() {
         one.push(rate(single, o));
     }
     println!("\nmedian of {rounds} rounds ({facts} facts)");
-    println!("persist with ack (256 in flight) {:>12.0} facts/s", median(persist));
+    println!("persist with ack ({in_flight:>4} in flight) {:>12.0} facts/s", median(persist));
     println!("replay to an actor               {:>12.0} facts/s", median(replay));
     println!("publish one at a time            {:>12.0} facts/s", median(one));
 }
