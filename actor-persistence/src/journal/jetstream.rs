@@ -90,6 +90,10 @@ pub struct JetStreamJournal {
     inner: Arc<Inner>,
 }
 
+/// Where a chunked replay goes on: the stream sequence of the last message
+/// read, and its facts not yet returned.
+type Resume = (u64, Vec<StoredFact>);
+
 struct Inner {
     name: String,
     js: jetstream::Context,
@@ -104,7 +108,7 @@ struct Inner {
     /// (stream sequence of the last message read, its facts not yet
     /// returned), so a replay in chunks starts each chunk there instead of
     /// at the id's first message, and decodes each message once.
-    resume: Mutex<HashMap<(String, u64), (u64, Vec<StoredFact>)>>,
+    resume: Mutex<HashMap<(String, u64), Resume>>,
 }
 
 impl std::fmt::Debug for JetStreamJournal {
