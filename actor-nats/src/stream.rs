@@ -116,7 +116,11 @@ impl Drop for NatsStream {
 }
 
 impl AsyncRead for NatsStream {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         let this = &mut *self;
         if this.current.is_empty() {
             match ready!(this.inbox.poll_recv(cx)) {
@@ -260,7 +264,9 @@ async fn receive(
                 None => break,
             },
         };
-        let piece = match decode(message.payload).and_then(|piece| order.check(piece, read.load(Ordering::Acquire))) {
+        let piece = match decode(message.payload)
+            .and_then(|piece| order.check(piece, read.load(Ordering::Acquire)))
+        {
             Ok(piece) => piece,
             Err(e) => {
                 tracing::warn!(error = %e, "a NATS stream message refused; the stream ends");

@@ -25,7 +25,12 @@ fn message(kind: u8, number: u64, data: &[u8]) -> Bytes {
 
 /// Opens a stream to the node at `addr` by hand; returns the subject to
 /// write to and the subscription of what comes back.
-async fn open(client: &async_nats::Client, prefix: &str, addr: &str, id: &str) -> (String, async_nats::Subscriber) {
+async fn open(
+    client: &async_nats::Client,
+    prefix: &str,
+    addr: &str,
+    id: &str,
+) -> (String, async_nats::Subscriber) {
     let back = client.subscribe(format!("{prefix}.s.{id}.c")).await.unwrap();
     client.request(format!("{prefix}.n.{addr}"), Bytes::from(id.to_owned())).await.expect("the node accepts");
     (format!("{prefix}.s.{id}.a"), back)
@@ -49,7 +54,8 @@ async fn hostile_streams_are_refused_and_the_node_serves_on() {
         .await
         .unwrap();
     let client = async_nats::connect(&url).await.unwrap();
-    let addr = client.request(format!("{prefix}.discover"), "someone else".into()).await.expect("the node answers");
+    let addr =
+        client.request(format!("{prefix}.discover"), "someone else".into()).await.expect("the node answers");
     let addr = String::from_utf8(addr.payload.to_vec()).unwrap();
 
     // Bytes that are not a node's hello.

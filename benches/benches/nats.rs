@@ -164,7 +164,8 @@ impl Floor {
         let mut samples = receiver.subscribe(subject.clone()).await.unwrap();
         let mut requests = receiver.subscribe(asks.clone()).await.unwrap();
         receiver.flush().await.unwrap();
-        let (counts, mut expect) = tokio::sync::mpsc::channel::<(u64, tokio::sync::oneshot::Sender<Counts>)>(1);
+        let (counts, mut expect) =
+            tokio::sync::mpsc::channel::<(u64, tokio::sync::oneshot::Sender<Counts>)>(1);
         // The receiver: checks samples; when told how many to expect, says
         // what it saw once they are in.
         tokio::spawn(async move {
