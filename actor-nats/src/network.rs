@@ -34,7 +34,8 @@ const DISCOVERY_WAIT: Duration = Duration::from_millis(500);
 /// How many opens may wait for the node to accept them.
 const BACKLOG: usize = 128;
 
-/// Streams over a NATS connection; see the [module docs](self).
+/// Streams over a NATS connection: a node's links, and discovery of a
+/// first peer (see the crate docs and `docs/nats.md` for the subjects).
 #[derive(Clone, Debug)]
 pub struct NatsNetwork {
     nats: Nats,

@@ -85,13 +85,20 @@ impl Encoders {
     }
 
     /// The encoders for one remote actor, each with its tell header
-    /// encoded once.
-    pub(crate) fn for_target(self, target: u64) -> Vec<(Encoder, Box<[u8]>)> {
+    /// encoded once: `TellAt`, naming the message by its place in
+    /// `handles` (the actor's wire names as its node listed them), or
+    /// `Tell` by name if it is not listed there.
+    pub(crate) fn for_target(self, target: u64, handles: &[String]) -> Vec<(Encoder, Box<[u8]>)> {
         self.by_type
             .into_iter()
             .map(|encoder| {
                 let mut header = BytesMut::new();
-                Header::Tell { target, name: encoder.name }.encode(&mut header);
+                let index =
+                    handles.iter().position(|h| h == encoder.name).and_then(|i| u32::try_from(i).ok());
+                match index {
+                    Some(index) => Header::TellAt { target, index }.encode(&mut header),
+                    None => Header::Tell { target, name: encoder.name }.encode(&mut header),
+                }
                 (encoder, header.to_vec().into_boxed_slice())
             })
             .collect()

@@ -62,11 +62,17 @@ impl Exposure {
         }
     }
 
-    /// The wire names this actor handles, sorted.
+    /// The wire names this actor handles, sorted: what a lookup lists, and
+    /// what a `TellAt`'s index counts in.
     pub(crate) fn handles(&self) -> Vec<&'static str> {
         let mut names: Vec<_> = self.handlers.keys().copied().collect();
         names.sort_unstable();
         names
+    }
+
+    /// The wire name at `index` of [`handles`](Self::handles).
+    pub(crate) fn name_at(&self, index: u32) -> Option<&'static str> {
+        self.handles().get(usize::try_from(index).ok()?).copied()
     }
 }
 

@@ -82,15 +82,20 @@ fn dispatch(
     let (header, payload) = Header::decode(&frame)?;
     let payload = frame.slice_ref(payload);
     match header {
-        Header::Tell { target, name } => inbound(shared, peer, routes, target, name, payload, None, None),
+        Header::Tell { target, name } => {
+            inbound(shared, peer, routes, target, Named::Name(name), payload, None, None)
+        }
+        Header::TellAt { target, index } => {
+            inbound(shared, peer, routes, target, Named::Index(index), payload, None, None)
+        }
         Header::Ask { target, corr, name } => {
-            inbound(shared, peer, routes, target, name, payload, Some(corr), None)
+            inbound(shared, peer, routes, target, Named::Name(name), payload, Some(corr), None)
         }
         Header::TracedTell { target, name, trace } => {
-            inbound(shared, peer, routes, target, name, payload, None, Some(trace.into()))
+            inbound(shared, peer, routes, target, Named::Name(name), payload, None, Some(trace.into()))
         }
         Header::TracedAsk { target, corr, name, trace } => {
-            inbound(shared, peer, routes, target, name, payload, Some(corr), Some(trace.into()))
+            inbound(shared, peer, routes, target, Named::Name(name), payload, Some(corr), Some(trace.into()))
         }
         Header::Reply { corr } => answer(peer, corr, Answer::Reply(&payload)),
         Header::Failed { corr, failure } => answer(peer, corr, Answer::Failed(failure)),
@@ -171,11 +176,21 @@ fn answer(peer: &Peer, corr: u64, answer: Answer<'_>) {
     }
 }
 
+/// How a frame names its message: by wire name, or by its place among
+/// the target's wire names (`TellAt`).
+#[derive(Clone, Copy)]
+enum Named<'a> {
+    Name(&'a str),
+    Index(u32),
+}
+
 /// Where the messages of one (actor, wire name) go: resolved once per
 /// link, not once per message, until an actor is exposed or unexposed.
 struct Route {
     target: u64,
     name: Box<str>,
+    /// The name's index, for a route found by one.
+    index: Option<u32>,
     deliver: Arc<dyn Deliver>,
     queue: Arc<Mutex<Inbound>>,
     /// Messages delivered by the reader itself whose credits have not gone
@@ -211,7 +226,7 @@ impl Routes {
         shared: &Shared,
         peer: &Peer,
         target: u64,
-        name: &str,
+        named: Named<'_>,
         corr: Option<u64>,
     ) -> Option<&mut Route> {
         let generation = shared.exposed.generation();
@@ -220,7 +235,13 @@ impl Routes {
             self.routes.clear();
             self.generation = generation;
         }
-        if let Some(i) = self.routes.iter().position(|r| r.target == target && *r.name == *name) {
+        let cached = match named {
+            Named::Name(name) => self.routes.iter().position(|r| r.target == target && *r.name == *name),
+            Named::Index(index) => {
+                self.routes.iter().position(|r| r.target == target && r.index == Some(index))
+            }
+        };
+        if let Some(i) = cached {
             return Some(&mut self.routes[i]);
         }
         let refuse = |to: ActorId, message_type: &'static str, failure: Failure| {
@@ -230,9 +251,20 @@ impl Routes {
             }
         };
         let Some(exposure) = shared.exposed.by_target(target) else {
-            tracing::warn!(peer = %peer.node, target, message = name, "a remote message for an actor not exposed here");
+            tracing::warn!(peer = %peer.node, target, "a remote message for an actor not exposed here");
             refuse(ActorId::from_parts(shared.node(), target), UNKNOWN_MESSAGE, Failure::UnknownActor);
             return None;
+        };
+        let (name, index) = match named {
+            Named::Name(name) => (name, None),
+            Named::Index(index) => match exposure.name_at(index) {
+                Some(name) => (name, Some(index)),
+                None => {
+                    tracing::warn!(peer = %peer.node, actor = %exposure.name, index, "a remote message by an index this actor has no name at");
+                    refuse(exposure.id, UNKNOWN_MESSAGE, Failure::UnknownMessage(format!("#{index}")));
+                    return None;
+                }
+            },
         };
         let Some(deliver) = exposure.handlers.get(name) else {
             tracing::warn!(peer = %peer.node, actor = %exposure.name, message = name, "a remote message of a name this actor does not handle");
@@ -240,7 +272,14 @@ impl Routes {
             return None;
         };
         let queue = peer.inbound.lock().entry(target).or_default().clone();
-        self.routes.push(Route { target, name: name.into(), deliver: deliver.clone(), queue, credits: 0 });
+        self.routes.push(Route {
+            target,
+            name: name.into(),
+            index,
+            deliver: deliver.clone(),
+            queue,
+            credits: 0,
+        });
         self.routes.last_mut()
     }
 }
@@ -256,13 +295,13 @@ fn inbound(
     peer: &Arc<Peer>,
     routes: &mut Routes,
     target: u64,
-    name: &str,
+    named: Named<'_>,
     payload: Bytes,
     corr: Option<u64>,
     trace: Option<TraceContext>,
 ) {
     let window = shared.config.window;
-    let Some(route) = routes.route(shared, peer, target, name, corr) else { return };
+    let Some(route) = routes.route(shared, peer, target, named, corr) else { return };
     let reply = corr.map(|corr| ReplyRoute { peer: peer.clone(), corr });
     let mut inbound = route.queue.lock();
     if inbound.queue.is_empty() && !inbound.draining {

@@ -265,7 +265,7 @@ impl<C: Codec> Node<C> {
                 actor_type,
                 peer,
                 credits,
-                encoders: encoders.for_target(target),
+                encoders: encoders.for_target(target, &handles),
             }));
         }
         Err(wrong.unwrap_or_else(|| LookupError::NotFound(name.to_owned())))

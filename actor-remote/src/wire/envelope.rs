@@ -10,7 +10,9 @@
 //! A tell or ask sent while its sender is traced is a `TracedTell` or
 //! `TracedAsk`: the same fields and a [`Trace`] (version 2 of the
 //! protocol). The plain variants keep their index and bytes, so a frame
-//! without a trace is as it was in version 1.
+//! without a trace is as it was in version 1. An untraced tell through a
+//! looked-up handle is a `TellAt` (version 3): the message named by its
+//! place in the target's sorted list of wire names.
 
 use actor_core::{StopReason, TraceContext};
 use bytes::BytesMut;
@@ -78,6 +80,10 @@ pub(crate) enum Header<'a> {
     TracedTell { target: u64, name: &'a str, trace: Trace },
     /// An ask from a traced sender; payload: the message.
     TracedAsk { target: u64, corr: u64, name: &'a str, trace: Trace },
+    /// A tell naming its message by its place among the wire names the
+    /// target handles, sorted (as `Found` listed them; version 3): no name
+    /// to send, validate and compare per message. Payload: the message.
+    TellAt { target: u64, index: u32 },
 }
 
 /// The sender's trace context, W3C `traceparent` fields: trace id, the
@@ -166,7 +172,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn header() -> impl Strategy<Value = (u8, u64, u64, String, u32)> {
-        (0u8..22, any::<u64>(), any::<u64>(), ".{0,40}", any::<u32>())
+        (0u8..23, any::<u64>(), any::<u64>(), ".{0,40}", any::<u32>())
     }
 
     fn build(kind: u8, a: u64, b: u64, name: &str, n: u32) -> Header<'_> {
@@ -192,7 +198,8 @@ mod tests {
             18 => Header::Claimed { corr: b, holder: Some(actor_core::NodeId::from_u128(u128::from(a))) },
             19 => Header::TracedTell { target: a, name, trace: trace(a, b, n) },
             20 => Header::TracedAsk { target: a, corr: b, name, trace: trace(a, b, n) },
-            _ => Header::Departed { node: actor_core::NodeId::from_u128(u128::from(a)), incarnation: b },
+            21 => Header::Departed { node: actor_core::NodeId::from_u128(u128::from(a)), incarnation: b },
+            _ => Header::TellAt { target: a, index: n },
         }
     }
 

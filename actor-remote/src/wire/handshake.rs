@@ -33,7 +33,10 @@ pub(crate) const MAGIC: [u8; 4] = *b"ACTR";
 /// (`TracedTell`, `TracedAsk`), which a version-1 node could not decode; the handshake
 /// refuses a version-1 peer with [`WireError::Version`](super::WireError)
 /// instead.
-pub(crate) const VERSION: u16 = 2;
+///
+/// 3: `TellAt`, a tell that names its message by its index among the
+/// target's wire names instead of by the name.
+pub(crate) const VERSION: u16 = 3;
 
 /// Bytes of a nonce and of a proof.
 pub(crate) const NONCE_LEN: usize = 32;

@@ -91,6 +91,12 @@ async fn a_version_1_peer_is_refused_on_both_sides() {
     refuses_version(1).await;
 }
 
+/// Version 2 could not decode version 3's indexed tells (`TellAt`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_version_2_peer_is_refused_on_both_sides() {
+    refuses_version(2).await;
+}
+
 async fn refuses_version(version: u16) {
     let (system, node) = node().await;
     let mut hello = b"ACTR".to_vec();
@@ -105,7 +111,7 @@ async fn refuses_version(version: u16) {
     let mut answer = Vec::new();
     tokio::time::timeout(WAIT, tcp.read_to_end(&mut answer)).await.unwrap().unwrap();
     let fact = next(&mut refused).await;
-    let expected = format!("protocol version {version} is not supported (this node speaks 2)");
+    let expected = format!("protocol version {version} is not supported (this node speaks 3)");
     assert!(fact.reason.contains(&expected), "{}", fact.reason);
     // The refusal the peer reads says the same.
     assert!(String::from_utf8_lossy(&answer).contains(&expected), "{answer:?}");
