@@ -74,6 +74,9 @@ pub(crate) struct ActorCell<A: Actor> {
     /// Its running handler has had to wait: the system's slow-handler
     /// watch holds what it handles.
     waiting: AtomicBool,
+    /// Messages and events handled so far (written by the actor's task
+    /// alone, so a relaxed load and store, no read-modify-write).
+    handled: AtomicU64,
     /// Its metric handles (zero-sized without the `metrics` feature).
     metrics: ActorMetrics,
 }
@@ -100,6 +103,7 @@ impl<A: Actor> ActorCell<A> {
             table_slot: AtomicU64::new(0),
             slow_ms: slow.map_or(0, |d| u32::try_from(d.as_millis()).unwrap_or(u32::MAX).max(1)),
             waiting: AtomicBool::new(false),
+            handled: AtomicU64::new(0),
             metrics,
         }
     }
@@ -215,6 +219,13 @@ impl<A: Actor> ActorCell<A> {
         }
     }
 
+    /// One more message or event handled. Called from the actor's task
+    /// only: a plain load and store, no locked instruction.
+    #[inline]
+    pub(crate) fn count_handled(&self) {
+        self.handled.store(self.handled.load(Ordering::Relaxed).wrapping_add(1), Ordering::Relaxed);
+    }
+
     /// A message that will never be handled.
     pub(crate) fn dead_letter(&self, message_type: &'static str) {
         self.system.dead_letter(self.id, message_type);
@@ -281,6 +292,14 @@ impl<A: Actor> Endpoint for ActorCell<A> {
 
     fn mailbox_len(&self) -> Option<usize> {
         Some(self.mailbox.len())
+    }
+
+    fn mailbox_capacity(&self) -> Option<MailboxCapacity> {
+        Some(self.mailbox.capacity())
+    }
+
+    fn handled(&self) -> Option<u64> {
+        Some(self.handled.load(Ordering::Relaxed))
     }
 
     fn handling(&self) -> Option<(&'static str, Duration)> {
