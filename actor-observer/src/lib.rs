@@ -40,7 +40,7 @@
 //!
 //! | feature | what it adds |
 //! |---|---|
-//! | `cluster` | [`ObserverBuilder::node`]: the cluster view, from actor-remote's `Node::members()` |
+//! | `cluster` | `ObserverBuilder::node`: the cluster view, from actor-remote's `Node::members()` |
 #![deny(missing_docs)]
 #![doc(test(attr(deny(warnings))))]
 

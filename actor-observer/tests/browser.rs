@@ -6,7 +6,7 @@
 //!
 //! Runs when chromedriver is at `/usr/bin/chromedriver` (or at
 //! `ACTOR_CHROMEDRIVER`); otherwise passes and prints one line saying it
-//! did not run. `ACTOR_OBSERVER_SCREENSHOT=path.png` saves a screenshot of
+//! did not run, unless `ACTOR_BROWSER` is set (CI), when it fails. `ACTOR_OBSERVER_SCREENSHOT=path.png` saves a screenshot of
 //! the page after the restart (docs/observer.png is one).
 
 mod common;
@@ -117,6 +117,10 @@ async fn wait_for_text(client: &Client, css: &str, want: &str) {
 #[allow(clippy::print_stdout)] // the one line saying the test did not run
 async fn the_page_shows_the_tree_and_a_restart_appears_live() {
     let Some(driver_path) = chromedriver() else {
+        assert!(
+            std::env::var_os("ACTOR_BROWSER").is_none(),
+            "ACTOR_BROWSER is set but there is no chromedriver"
+        );
         println!("browser test not run: no /usr/bin/chromedriver (apt-get install chromium chromium-driver, or set ACTOR_CHROMEDRIVER)");
         return;
     };
