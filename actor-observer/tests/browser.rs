@@ -6,7 +6,8 @@
 //!
 //! Runs when chromedriver is at `/usr/bin/chromedriver` (or at
 //! `ACTOR_CHROMEDRIVER`); otherwise passes and prints one line saying it
-//! did not run, unless `ACTOR_BROWSER` is set (CI), when it fails. `ACTOR_OBSERVER_SCREENSHOT=path.png` saves a screenshot of
+//! did not run, unless `ACTOR_BROWSER` is set (CI), when it fails. With
+//! the `cluster` feature the page's cluster view lists a second node. `ACTOR_OBSERVER_SCREENSHOT=path.png` saves a screenshot of
 //! the page after the restart (docs/observer.png is one).
 
 mod common;
@@ -19,6 +20,7 @@ use actor_core::prelude::*;
 use actor_core::MailboxCapacity;
 use actor_observer::Observer;
 use fantoccini::{Client, ClientBuilder, Locator};
+use futures_util::FutureExt;
 use serde_json::json;
 use tokio::process::{Child, Command};
 
@@ -38,8 +40,9 @@ fn chromium() -> PathBuf {
     std::env::var_os("ACTOR_CHROMIUM").map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
 }
 
-/// chromedriver in a process group of its own: dropping this kills the
-/// group, browsers included.
+/// chromedriver, killed (by its own pid) when dropped. The browser it
+/// starts is ended by closing the session, which the test does on every
+/// path but the whole test's timeout.
 struct Driver {
     child: Child,
     port: u16,
@@ -55,7 +58,6 @@ impl Driver {
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
-            .process_group(0)
             .kill_on_drop(true)
             .spawn()
             .expect("chromedriver starts");
@@ -72,9 +74,6 @@ impl Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        if let Some(pid) = self.child.id() {
-            let _ = std::process::Command::new("kill").args(["-KILL", &format!("-{pid}")]).status();
-        }
         let _ = self.child.start_kill();
     }
 }
@@ -141,10 +140,13 @@ async fn drive(driver_path: PathBuf) {
     }
     let observer = Observer::builder(&system)
         .interval(Duration::from_millis(100))
-        .stuck_after(Duration::from_millis(200))
-        .serve()
-        .await
-        .unwrap();
+        .stuck_after(Duration::from_millis(200));
+    #[cfg(feature = "cluster")]
+    let (observer, cluster) = {
+        let cluster = cluster::Pair::start(&system).await;
+        (observer.node(&cluster.here), cluster)
+    };
+    let observer = observer.serve().await.unwrap();
     let url = format!("http://{}/", observer.local_addr());
     // A stream subscriber that drops 3 of 5, and a dead letter.
     let _ticks = system
@@ -167,43 +169,100 @@ async fn drive(driver_path: PathBuf) {
         }
     });
     let serde_json::Value::Object(capabilities) = capabilities else { unreachable!() };
-    let mut builder = ClientBuilder::rustls().expect("a TLS config");
+    let mut builder = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
     builder.capabilities(capabilities);
     let webdriver = format!("http://127.0.0.1:{}", driver.port);
     let connect = builder.connect(&webdriver);
     let client = tokio::time::timeout(STEP, connect).await.expect("a session in time").expect("a session");
 
-    client.goto(&url).await.expect("the page loads");
-    // The live stream connects and draws the tree.
-    wait_for_text(&client, "#connection", "live").await;
-    for name in ["app", "db", "web", "flaky", "slow"] {
-        wait_for_text(&client, &format!("[data-name=\"{name}\"] .name"), name).await;
-    }
-    wait_for_text(&client, "[data-name=\"db\"] .depth", "0 / 16").await;
-    wait_for_text(&client, "[data-name=\"flaky\"] .restarts", "0").await;
-    // The stuck handler is marked (it has handled one message for longer
-    // than 200 ms; the five others wait behind it).
-    wait_for_text(&client, "[data-name=\"slow\"].stuck .depth", "5 / 8").await;
-    wait_for_text(&client, "#dead-count", "1").await;
-    wait_for_text(&client, "#dead-letters li", &format!("Work → {}", gone.id())).await;
-    wait_for_text(&client, "#topics td.dropped", "3").await;
-    let updates_before = client.find(Locator::Css("body")).await.unwrap().attr("data-updates").await.unwrap();
+    // The checks; whatever they find, the session (and so the browser) is
+    // closed before the test ends.
+    let checks = async {
+        client.goto(&url).await.expect("the page loads");
+        // The live stream connects and draws the tree.
+        wait_for_text(&client, "#connection", "live").await;
+        for name in ["app", "db", "web", "flaky", "slow"] {
+            wait_for_text(&client, &format!("[data-name=\"{name}\"] .name"), name).await;
+        }
+        wait_for_text(&client, "[data-name=\"db\"] .depth", "0 / 16").await;
+        wait_for_text(&client, "[data-name=\"flaky\"] .restarts", "0").await;
+        // The stuck handler is marked (it has handled one message for longer
+        // than 200 ms; the five others wait behind it).
+        wait_for_text(&client, "[data-name=\"slow\"].stuck .depth", "5 / 8").await;
+        wait_for_text(&client, "#dead-count", "1").await;
+        wait_for_text(&client, "#dead-letters li", &format!("Work → {}", gone.id())).await;
+        wait_for_text(&client, "#topics td.dropped", "3").await;
+        #[cfg(feature = "cluster")]
+        {
+            let row = format!("#members tr[data-node=\"{}\"] td.member-up", cluster.there.id());
+            wait_for_text(&client, &row, "up").await;
+        }
+        let updates_before =
+            client.find(Locator::Css("body")).await.unwrap().attr("data-updates").await.unwrap();
 
-    // A crash and a restart: the same page, not reloaded, shows it.
-    crash_flaky(&system, &app).await;
-    wait_for_text(&client, "[data-name=\"flaky\"] .restarts", "1").await;
-    let restarted = client.find(Locator::Css("[data-name=\"flaky\"].restarted")).await;
-    assert!(restarted.is_ok(), "the restarted actor is highlighted");
-    let updates_after = client.find(Locator::Css("body")).await.unwrap().attr("data-updates").await.unwrap();
-    let count = |v: Option<String>| v.and_then(|s| s.parse::<u64>().ok()).unwrap_or(0);
-    assert!(count(updates_after) > count(updates_before), "the page was updated in place");
+        // A crash and a restart: the same page, not reloaded, shows it.
+        crash_flaky(&system, &app).await;
+        wait_for_text(&client, "[data-name=\"flaky\"] .restarts", "1").await;
+        let restarted = client.find(Locator::Css("[data-name=\"flaky\"].restarted")).await;
+        assert!(restarted.is_ok(), "the restarted actor is highlighted");
+        let updates_after =
+            client.find(Locator::Css("body")).await.unwrap().attr("data-updates").await.unwrap();
+        let count = |v: Option<String>| v.and_then(|s| s.parse::<u64>().ok()).unwrap_or(0);
+        assert!(count(updates_after) > count(updates_before), "the page was updated in place");
 
-    if let Some(path) = std::env::var_os("ACTOR_OBSERVER_SCREENSHOT") {
-        let png = client.screenshot().await.expect("a screenshot");
-        std::fs::write(&path, png).expect("the screenshot is written");
-    }
+        if let Some(path) = std::env::var_os("ACTOR_OBSERVER_SCREENSHOT") {
+            let png = client.screenshot().await.expect("a screenshot");
+            std::fs::write(&path, png).expect("the screenshot is written");
+        }
+    };
+    let outcome = std::panic::AssertUnwindSafe(checks).catch_unwind().await;
     let _ = tokio::time::timeout(STEP, client.close()).await;
     drop(driver);
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
     observer.shutdown().await;
+    #[cfg(feature = "cluster")]
+    cluster.stop().await;
     system.shutdown_timeout(Duration::from_millis(200)).await;
+}
+
+/// With the `cluster` feature: this system's node and one other member.
+#[cfg(feature = "cluster")]
+mod cluster {
+    use actor_core::ActorSystem;
+    use actor_remote::facts::NodeUp;
+    use actor_remote::Node;
+
+    use crate::common::STEP;
+
+    pub(crate) struct Pair {
+        pub(crate) here: Node,
+        pub(crate) there: Node,
+        there_system: ActorSystem,
+    }
+
+    impl Pair {
+        pub(crate) async fn start(system: &ActorSystem) -> Pair {
+            let here = Node::builder(system).listen("127.0.0.1:0").secret("s3cret").start().await.unwrap();
+            let mut up = system.events().subscribe::<NodeUp>();
+            let there_system = ActorSystem::new();
+            let seed = here.local_addr().unwrap().to_string();
+            let there = Node::builder(&there_system)
+                .listen("127.0.0.1:0")
+                .seed(&seed)
+                .secret("s3cret")
+                .start()
+                .await
+                .unwrap();
+            tokio::time::timeout(STEP, up.recv()).await.expect("the member is up in time");
+            Pair { here, there, there_system }
+        }
+
+        pub(crate) async fn stop(self) {
+            self.there.shutdown().await;
+            self.here.shutdown().await;
+            self.there_system.shutdown().await;
+        }
+    }
 }
