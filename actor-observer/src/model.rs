@@ -16,8 +16,10 @@ pub(crate) struct State {
     pub(crate) messages_per_sec: f64,
     /// The supervision trees, one per top-level supervisor.
     pub(crate) trees: Vec<TreeNode>,
-    /// Every live actor, oldest first.
+    /// The live actors, oldest first, at most the observer's `max_actors`.
     pub(crate) actors: Vec<ActorView>,
+    /// Live actors left out of `actors` by that limit.
+    pub(crate) actors_omitted: usize,
     pub(crate) dead_letters: DeadLetters,
     /// Event types with their subscribers.
     pub(crate) topics: Vec<TopicView>,
@@ -37,6 +39,9 @@ pub(crate) struct TreeNode {
     pub(crate) strategy: Option<&'static str>,
     pub(crate) restarts: u32,
     pub(crate) children: Vec<TreeNode>,
+    /// Children left out by the observer's `max_actors` (all trees
+    /// together list at most that many nodes).
+    pub(crate) children_omitted: usize,
 }
 
 /// One live actor.

@@ -27,6 +27,10 @@ pub const DEFAULT_INTERVAL: Duration = Duration::from_millis(500);
 /// threshold).
 pub const DEFAULT_STUCK_AFTER: Duration = actor_core::DEFAULT_SLOW_HANDLER;
 
+/// How many actors one document lists unless told otherwise: 1000 (and
+/// as many tree nodes, all trees together).
+pub const DEFAULT_MAX_ACTORS: usize = 1000;
+
 /// Why an observer did not start.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -58,6 +62,7 @@ pub struct ObserverBuilder {
     token: Option<String>,
     interval: Duration,
     stuck_after: Duration,
+    max_actors: usize,
     cluster: Option<ClusterSource>,
 }
 
@@ -68,6 +73,7 @@ impl std::fmt::Debug for ObserverBuilder {
             .field("token", &self.token.as_ref().map(|_| "<set>"))
             .field("interval", &self.interval)
             .field("stuck_after", &self.stuck_after)
+            .field("max_actors", &self.max_actors)
             .field("cluster", &self.cluster.is_some())
             .finish()
     }
@@ -103,6 +109,17 @@ impl ObserverBuilder {
         self
     }
 
+    /// List at most this many actors in a document (the oldest), and at
+    /// most this many nodes in all the supervision trees together (default
+    /// [`DEFAULT_MAX_ACTORS`]); the document counts what it left out
+    /// (`actors_omitted`, `children_omitted`). Every sample still reads
+    /// every actor (for `actor_count` and `messages_per_sec`): about 1 µs
+    /// an actor, so with many actors choose a longer interval too.
+    pub fn max_actors(mut self, max: usize) -> Self {
+        self.max_actors = max;
+        self
+    }
+
     /// Show the members of this node's cluster (feature `cluster`). The
     /// observer keeps a handle to the node until it stops.
     #[cfg(feature = "cluster")]
@@ -135,7 +152,7 @@ impl ObserverBuilder {
             .map_err(|source| ObserverError::Bind { address: self.address, source })?;
         let local_addr =
             listener.local_addr().map_err(|source| ObserverError::Bind { address: self.address, source })?;
-        let sampler = Arc::new(Sampler::new(self.system, self.cluster, self.stuck_after));
+        let sampler = Arc::new(Sampler::new(self.system, self.cluster, self.stuck_after, self.max_actors));
         let (publish, updates) = watch::channel(Arc::<str>::from("null"));
         let (stop, stopped) = oneshot::channel::<()>();
         let app = Arc::new(App { sampler: sampler.clone(), updates, token: self.token });
@@ -206,6 +223,7 @@ impl Observer {
             token: None,
             interval: DEFAULT_INTERVAL,
             stuck_after: DEFAULT_STUCK_AFTER,
+            max_actors: DEFAULT_MAX_ACTORS,
             cluster: None,
         }
     }

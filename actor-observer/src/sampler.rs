@@ -30,6 +30,7 @@ pub(crate) struct Sampler {
     system: ActorSystem,
     cluster: Option<ClusterSource>,
     stuck_after: Duration,
+    max_actors: usize,
     started: Instant,
     previous: Mutex<Previous>,
     dead_letters: Mutex<DeadLetterLog>,
@@ -49,7 +50,12 @@ struct DeadLetterLog {
 }
 
 impl Sampler {
-    pub(crate) fn new(system: ActorSystem, cluster: Option<ClusterSource>, stuck_after: Duration) -> Self {
+    pub(crate) fn new(
+        system: ActorSystem,
+        cluster: Option<ClusterSource>,
+        stuck_after: Duration,
+        max_actors: usize,
+    ) -> Self {
         let subscription = system.events().subscribe_with(
             SubscribeOptions::new().buffer(RECENT_DEAD_LETTERS).overflow(Overflow::DropOldest),
         );
@@ -57,6 +63,7 @@ impl Sampler {
             system,
             cluster,
             stuck_after,
+            max_actors,
             started: Instant::now(),
             previous: Mutex::new(Previous::default()),
             dead_letters: Mutex::new(DeadLetterLog { subscription, recent: VecDeque::new() }),
@@ -75,15 +82,20 @@ impl Sampler {
         for node in trees.iter().flat_map(TreeSnapshot::iter) {
             restarts.insert(node.id, node.restarts);
         }
-        let actors = self.actors(&restarts);
+        let mut actors = self.actors(&restarts);
         let messages_per_sec = round(actors.iter().map(|a| a.per_sec).sum());
+        let actor_count = actors.len();
+        let actors_omitted = actor_count.saturating_sub(self.max_actors);
+        actors.truncate(self.max_actors);
+        let mut budget = self.max_actors;
         State {
             node: self.system.node_id().to_string(),
             uptime_ms: millis(self.started.elapsed()),
-            actor_count: actors.len(),
+            actor_count,
             messages_per_sec,
-            trees: trees.iter().map(tree_node).collect(),
+            trees: trees.iter().map_while(|tree| tree_node(tree, &mut budget)).collect(),
             actors,
+            actors_omitted,
             dead_letters: self.dead_letters(),
             topics: self.topics(),
             cluster: self.cluster.as_ref().map(|source| source()),
@@ -185,8 +197,12 @@ impl Sampler {
     }
 }
 
-fn tree_node(tree: &TreeSnapshot) -> TreeNode {
-    TreeNode {
+/// The tree below `tree`, breadth-limited: at most `budget` nodes in
+/// all (`None` once it is spent); the children left out are counted.
+fn tree_node(tree: &TreeSnapshot, budget: &mut usize) -> Option<TreeNode> {
+    *budget = budget.checked_sub(1)?;
+    let children: Vec<TreeNode> = tree.children.iter().map_while(|child| tree_node(child, budget)).collect();
+    Some(TreeNode {
         id: tree.id.to_string(),
         name: tree.name.clone(),
         actor_type: tree.actor_type,
@@ -197,8 +213,9 @@ fn tree_node(tree: &TreeSnapshot) -> TreeNode {
             _ => "other",
         }),
         restarts: tree.restarts,
-        children: tree.children.iter().map(tree_node).collect(),
-    }
+        children_omitted: tree.children.len() - children.len(),
+        children,
+    })
 }
 
 /// A type name without its module path (generic arguments kept).

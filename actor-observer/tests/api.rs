@@ -73,13 +73,14 @@ async fn the_state_of_a_known_tree_is_exactly_this() {
             "trees": [{
                 "id": app_id, "name": "app", "type": "Supervisor", "strategy": "one_for_all", "restarts": 0,
                 "children": [
-                    { "id": db_id, "name": "db", "type": "Db", "strategy": null, "restarts": 0, "children": [] },
+                    { "id": db_id, "name": "db", "type": "Db", "strategy": null, "restarts": 0, "children": [], "children_omitted": 0 },
                     { "id": web_id, "name": "web", "type": "Supervisor", "strategy": "rest_for_one", "restarts": 0,
                       "children": [
                         { "id": flaky_id, "name": "flaky", "type": "Worker", "strategy": null,
-                          "restarts": flaky_restarts, "children": [] }
-                      ] }
-                ]
+                          "restarts": flaky_restarts, "children": [], "children_omitted": 0 }
+                      ], "children_omitted": 0 }
+                ],
+                "children_omitted": 0
             }],
             "actors": [
                 actor(&app_id, "app", "Supervisor", true, json!(1024), json!("-"), 0),
@@ -88,6 +89,7 @@ async fn the_state_of_a_known_tree_is_exactly_this() {
                 actor(&flaky_id, "flaky", "Worker", false, json!(1024), json!(flaky_handled), flaky_restarts),
                 actor(&loner_id, "loner", "Loner", true, Value::Null, json!(0), 0),
             ],
+            "actors_omitted": 0,
             "dead_letters": { "count": 1, "recent": [ { "to": gone_id, "message_type": "Work" } ] },
             "topics": [
                 { "event_type": "ActorStarted", "subscribers": [] },
@@ -190,5 +192,28 @@ async fn the_stream_sends_a_state_at_once_and_ends_at_shutdown() {
     tokio::time::timeout(common::STEP, observer.shutdown()).await.expect("shuts down in time");
     let rest = async { while stream.read(&mut buf).await.map(|n| n > 0).unwrap_or(false) {} };
     tokio::time::timeout(common::STEP, rest).await.expect("the stream ends");
+    system.shutdown().await;
+}
+
+#[tokio::test]
+async fn max_actors_bounds_the_document_and_counts_what_it_left_out() {
+    let system = ActorSystem::new();
+    let app = known_tree(&system).await;
+    system.spawn_with(Loner, SpawnOptions::new().name("loner"));
+    let observer = Observer::builder(&system).max_actors(3).serve().await.unwrap();
+    let state = state(observer.local_addr()).await;
+    assert_eq!(state["actor_count"], 5);
+    assert_eq!(state["actors_omitted"], 2);
+    let names: Vec<&str> =
+        state["actors"].as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["app", "db", "web"]);
+    // app, db, web fit; flaky (web's child) does not.
+    let tree = &state["trees"][0];
+    assert_eq!(tree["id"], app.id().to_string());
+    assert_eq!(tree["children_omitted"], 0);
+    assert_eq!(tree["children"][1]["name"], "web");
+    assert_eq!(tree["children"][1]["children"], json!([]));
+    assert_eq!(tree["children"][1]["children_omitted"], 1);
+    observer.shutdown().await;
     system.shutdown().await;
 }

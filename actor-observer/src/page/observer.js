@@ -63,7 +63,11 @@
   function tree(node, actors) {
     const row = actorRow(actors.get(node.id), node.name, node.type, node.restarts, node.strategy);
     const item = el("li", {}, row);
-    if (node.children.length) item.append(el("ul", { class: "tree" }, ...node.children.map((c) => tree(c, actors))));
+    const children = node.children.map((c) => tree(c, actors));
+    if (node.children_omitted) {
+      children.push(el("li", { class: "omitted" }, "… " + node.children_omitted + " more not listed"));
+    }
+    if (children.length) item.append(el("ul", { class: "tree" }, ...children));
     return item;
   }
 
@@ -86,8 +90,12 @@
 
     const supervised = inTrees(state.trees, new Set());
     const others = state.actors.filter((a) => !supervised.has(a.id));
-    document.getElementById("others").replaceChildren(...(others.length
-      ? others.map((a) => actorRow(a, a.name, a.type, a.restarts, null))
+    const otherRows = others.map((a) => actorRow(a, a.name, a.type, a.restarts, null));
+    if (state.actors_omitted) {
+      otherRows.push(el("p", { class: "omitted" }, "… " + state.actors_omitted + " more actors not listed (the observer's max_actors)"));
+    }
+    document.getElementById("others").replaceChildren(...(otherRows.length
+      ? otherRows
       : [el("p", { class: "empty" }, "none")]));
 
     const names = new Map(state.actors.map((a) => [a.id, a.name || a.type]));
