@@ -53,5 +53,6 @@ mod server;
 
 #[doc(inline)]
 pub use observer::{
-    Observer, ObserverBuilder, ObserverError, DEFAULT_ADDRESS, DEFAULT_INTERVAL, DEFAULT_STUCK_AFTER,
+    Observer, ObserverBuilder, ObserverError, DEFAULT_ADDRESS, DEFAULT_INTERVAL, DEFAULT_MAX_ACTORS,
+    DEFAULT_STUCK_AFTER,
 };
