@@ -39,6 +39,11 @@ pub mod observability_guide {}
 #[doc = include_str!("../docs/event-sourcing.md")]
 pub mod event_sourcing_guide {}
 
+/// docs/observer.md: the observer's page and JSON API, compiled so its
+/// examples run (with the `cluster` feature).
+#[doc = include_str!("../docs/observer.md")]
+pub mod observer_guide {}
+
 /// Prints the runtime's traces to stdout, filtered by `RUST_LOG`: `error`
 /// if it is unset, so a plain run shows only the runtime's reports of
 /// panics; `RUST_LOG=info` adds the supervisors' restarts, and

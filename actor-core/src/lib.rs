@@ -92,6 +92,7 @@ mod envelope;
 pub mod events;
 mod handling;
 mod id;
+mod inspect;
 mod loom;
 mod mailbox;
 mod message;
@@ -127,6 +128,8 @@ pub use events::{Event, EventStream};
 pub use handling::DEFAULT_SLOW_HANDLER;
 #[doc(inline)]
 pub use id::{ActorId, NodeId};
+#[doc(inline)]
+pub use inspect::ActorInfo;
 #[doc(inline)]
 pub use mailbox::{MailboxCapacity, DEFAULT_MAILBOX_CAPACITY, MAX_MAILBOX_CAPACITY};
 #[doc(inline)]

@@ -448,6 +448,12 @@ impl ActorSystem {
         table.live.insert(Tracked { actor, spawned_ms, root })
     }
 
+    /// Every live actor's endpoint, and whether it is top-level.
+    pub(crate) fn endpoints(&self) -> Vec<(Arc<dyn Endpoint>, bool)> {
+        let table = self.inner.actors.lock();
+        table.live.values().map(|t| (t.actor.clone(), t.root)).collect()
+    }
+
     /// The system's watch over slow handlers.
     pub(crate) fn slow_watch(&self) -> &Arc<SlowWatch> {
         &self.inner.slow

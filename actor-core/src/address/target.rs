@@ -83,6 +83,14 @@ impl<A: Actor> Endpoint for Target<A> {
         self.endpoint().handling()
     }
 
+    fn mailbox_capacity(&self) -> Option<crate::mailbox::MailboxCapacity> {
+        self.endpoint().mailbox_capacity()
+    }
+
+    fn handled(&self) -> Option<u64> {
+        self.endpoint().handled()
+    }
+
     fn signal(&self, signal: Signal) -> Result<(), Signal> {
         self.endpoint().signal(signal)
     }

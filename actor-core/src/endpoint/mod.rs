@@ -67,6 +67,20 @@ pub trait Endpoint: Send + Sync + 'static {
         None
     }
 
+    /// How many messages the actor's mailbox holds, where the endpoint
+    /// knows (a local actor: the capacity it was spawned with).
+    fn mailbox_capacity(&self) -> Option<crate::mailbox::MailboxCapacity> {
+        None
+    }
+
+    /// How many messages and events the actor has handled since it was
+    /// spawned (across restarts), where the endpoint knows. Counted when a
+    /// handler returns (not when it panics or is killed), with a relaxed
+    /// store: a reader on another thread may see it a message late.
+    fn handled(&self) -> Option<u64> {
+        None
+    }
+
     /// The type of the message the actor is handling and for how long,
     /// where the endpoint knows. A local actor tells it once the handler
     /// has had to wait (a handler that finishes on its first poll is never

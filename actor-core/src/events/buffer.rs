@@ -157,6 +157,19 @@ impl<E> SubscriberBuffer<E> {
         self.waker.register(waker);
     }
 
+    /// Events waiting in the buffer.
+    pub(crate) fn len(&self) -> usize {
+        self.items.lock().len()
+    }
+
+    pub(crate) fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    pub(crate) fn overflow(&self) -> Overflow {
+        self.overflow
+    }
+
     pub(crate) fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
     }

@@ -24,6 +24,7 @@
 
 mod buffer;
 mod facts;
+mod inspect;
 mod subscription;
 mod topic;
 
@@ -36,6 +37,7 @@ use parking_lot::RwLock;
 
 pub use buffer::{Overflow, DEFAULT_EVENT_BUFFER};
 pub use facts::{ActorRestarted, ActorStarted, ActorStopped, DeadLetter, EventsDropped, SupervisorEscalated};
+pub use inspect::{SubscriberInfo, TopicInfo};
 pub(crate) use subscription::EventSource;
 pub use subscription::{SubscribeOptions, Subscription};
 use topic::Topic;
@@ -206,6 +208,31 @@ impl EventStream {
         }
     }
 
+    /// Every event type published or subscribed to so far on this stream,
+    /// with its current subscribers, sorted by type name: what a tool that
+    /// shows a running system lists (each subscriber's buffer and drops).
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    ///
+    /// #[derive(Clone, Debug)]
+    /// struct Tick;
+    /// impl Event for Tick {}
+    ///
+    /// let system = ActorSystem::new();
+    /// let _ticks = system.events().subscribe::<Tick>();
+    /// let topics = system.events().topics();
+    /// let tick = topics.iter().find(|t| t.event_type == "Tick").expect("subscribed");
+    /// assert_eq!(tick.subscribers.len(), 1);
+    /// assert_eq!(tick.subscribers[0].dropped, 0);
+    /// ```
+    pub fn topics(&self) -> Vec<TopicInfo> {
+        let topics: Vec<_> = self.inner.topics.read().values().cloned().collect();
+        let mut topics: Vec<TopicInfo> = topics.iter().map(|t| t.describe()).collect();
+        topics.sort_by(|a, b| a.event_type.cmp(b.event_type));
+        topics
+    }
+
     /// Ends every stream subscription (system shutdown).
     pub(crate) fn close(&self) {
         let topics: Vec<_> = self.inner.topics.read().values().cloned().collect();
@@ -218,12 +245,17 @@ impl EventStream {
 /// A topic with its event type erased, for the topic table.
 trait AnyTopic: Send + Sync + 'static {
     fn close_all(&self);
+    fn describe(&self) -> TopicInfo;
     fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
 }
 
 impl<E: Event> AnyTopic for Topic<E> {
     fn close_all(&self) {
         Topic::close_all(self);
+    }
+
+    fn describe(&self) -> TopicInfo {
+        Topic::describe(self)
     }
 
     fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {

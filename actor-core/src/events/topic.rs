@@ -7,6 +7,7 @@ use arc_swap::ArcSwap;
 
 use super::buffer::{Pushed, SubscriberBuffer};
 use super::facts::{report_due, EventsDropped};
+use super::inspect::{SubscriberInfo, TopicInfo};
 use super::{Event, EventStream};
 use crate::telemetry::metrics::TopicMetrics;
 
@@ -22,6 +23,12 @@ impl<E: Event> Topic<E> {
             subscribers: ArcSwap::from_pointee(Vec::new()),
             metrics: TopicMetrics::new(std::any::type_name::<E>()),
         }
+    }
+
+    /// Its subscribers as they are now.
+    pub(crate) fn describe(&self) -> TopicInfo {
+        let subscribers = self.subscribers.load().iter().map(|b| SubscriberInfo::of(b)).collect();
+        TopicInfo::new(std::any::type_name::<E>(), subscribers)
     }
 
     pub(crate) fn has_subscribers(&self) -> bool {

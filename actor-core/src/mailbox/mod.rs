@@ -110,6 +110,14 @@ impl<T> Mailbox<T> {
         self.queue.len()
     }
 
+    /// The capacity it was made with (after clamping).
+    pub(crate) fn capacity(&self) -> MailboxCapacity {
+        match self.queue.capacity() {
+            queue::UNBOUNDED => MailboxCapacity::Unbounded,
+            n => MailboxCapacity::Bounded(n),
+        }
+    }
+
     /// Refuses further sends; queued messages stay readable.
     pub(crate) fn close(&self) {
         self.queue.close();

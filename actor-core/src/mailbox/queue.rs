@@ -69,6 +69,11 @@ impl<T> MessageQueue<T> {
         }
     }
 
+    /// The most items it holds ([`UNBOUNDED`] for no limit).
+    pub(crate) fn capacity(&self) -> usize {
+        self.capacity
+    }
+
     /// Items queued, including those the actor has taken but not handled.
     pub(crate) fn len(&self) -> usize {
         self.len.load(Ordering::Acquire) & !CLOSED

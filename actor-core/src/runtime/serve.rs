@@ -170,6 +170,7 @@ pub(super) fn serve<'a, A: Actor>(
                 return Ended::OnItsOwn(StopReason::Killed);
             }
             let cell = runner.myself.cell();
+            cell.count_handled();
             cell.metrics().handled(started, cell.mailbox().len());
         }
     }

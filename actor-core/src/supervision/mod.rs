@@ -248,3 +248,43 @@ impl ActorRef<Supervisor> {
         Ok(self.ask(supervisor::Snapshot).await?)
     }
 }
+
+impl ActorSystem {
+    /// The top-level supervisors of this system (those spawned by the
+    /// system rather than under another actor), oldest first: the roots
+    /// of its supervision trees, for [`snapshot`](ActorRef::snapshot).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use actor_core::prelude::*;
+    /// use actor_core::supervision::{ChildSpec, Strategy, Supervisor};
+    ///
+    /// struct Worker;
+    /// impl Actor for Worker {}
+    ///
+    /// let system = ActorSystem::new();
+    /// Supervisor::builder()
+    ///     .name("app")
+    ///     .strategy(Strategy::OneForAll)
+    ///     .child(ChildSpec::new("worker", || Worker))
+    ///     .spawn(&system)
+    ///     .await?;
+    /// let roots = system.supervisors();
+    /// let tree = roots[0].snapshot().await?;
+    /// assert_eq!(tree.strategy, Some(Strategy::OneForAll));
+    /// assert_eq!(tree.children[0].name.as_deref(), Some("worker"));
+    /// # Ok(()) }
+    /// ```
+    pub fn supervisors(&self) -> Vec<ActorRef<Supervisor>> {
+        let mut roots: Vec<_> = self
+            .endpoints()
+            .into_iter()
+            .filter(|(actor, top_level)| {
+                *top_level && actor.actor_type() == std::any::type_name::<Supervisor>()
+            })
+            .map(|(actor, _)| actor)
+            .collect();
+        roots.sort_unstable_by_key(|actor| actor.id().sequence());
+        roots.into_iter().map(ActorRef::from_endpoint).collect()
+    }
+}

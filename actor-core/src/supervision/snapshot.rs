@@ -3,6 +3,7 @@
 use std::fmt::{self, Write as _};
 use std::time::Duration;
 
+use super::Strategy;
 use crate::cell::short_type_name;
 use crate::endpoint::Endpoint;
 use crate::id::ActorId;
@@ -22,6 +23,9 @@ pub struct TreeSnapshot {
     pub actor_type: &'static str,
     /// How many times its supervisor restarted it.
     pub restarts: u32,
+    /// Its strategy, if it is a running supervisor (`None` for a worker,
+    /// and for a supervisor waiting to be restarted).
+    pub strategy: Option<Strategy>,
     /// Messages waiting in its mailbox (`None` where the address cannot
     /// tell: an actor behind another crate's endpoint).
     pub mailbox_len: Option<usize>,
@@ -40,6 +44,7 @@ impl TreeSnapshot {
             id: actor.id(),
             actor_type: short_type_name(actor.actor_type()),
             restarts,
+            strategy: None,
             mailbox_len: actor.mailbox_len(),
             handling: actor.handling(),
             children: Vec::new(),
@@ -119,6 +124,7 @@ mod tests {
             id: ActorId::from_parts(NodeId::from_u128(0xab << 96), 2),
             actor_type: "Db",
             restarts: 1,
+            strategy: None,
             mailbox_len: Some(0),
             handling: None,
             children: Vec::new(),
@@ -128,6 +134,7 @@ mod tests {
             id,
             actor_type: "Supervisor",
             restarts: 0,
+            strategy: Some(Strategy::OneForOne),
             mailbox_len: Some(0),
             handling: None,
             children: vec![child],

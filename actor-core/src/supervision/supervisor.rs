@@ -268,6 +268,7 @@ impl Supervisor {
 
     async fn snapshot(&self, me: &ActorRef<Supervisor>) -> TreeSnapshot {
         let mut node = TreeSnapshot::of(&*me.endpoint(), 0);
+        node.strategy = Some(self.strategy);
         for child in &self.children {
             // Only a running nested supervisor can answer; one waiting for
             // its restart is shown without its children.

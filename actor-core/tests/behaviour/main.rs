@@ -21,6 +21,7 @@ mod events_overflow;
 mod events_stream;
 mod failure_isolation;
 mod handler_futures;
+mod inspect;
 mod kill;
 mod lifecycle;
 #[cfg(feature = "macros")] // `cargo test --no-default-features` builds no macros
