@@ -6,10 +6,10 @@
 
 use std::time::Duration;
 
-use crate::cell::short_type_name;
 use crate::id::ActorId;
 use crate::mailbox::MailboxCapacity;
 use crate::system::ActorSystem;
+use crate::telemetry::short_type_name;
 
 /// One live actor of a system, as [`ActorSystem::actors`] saw it.
 ///

@@ -7,8 +7,6 @@ use async_nats::{ConnectErrorKind, ConnectOptions, Event};
 use parking_lot::Mutex;
 use tokio_util::sync::CancellationToken;
 
-use crate::network::NatsNetwork;
-
 /// The subject prefix when none is given: `actor`.
 pub const DEFAULT_PREFIX: &str = "actor";
 
@@ -150,15 +148,6 @@ impl Nats {
     /// A JetStream context over this connection.
     pub fn jetstream(&self) -> async_nats::jetstream::Context {
         async_nats::jetstream::new(self.inner.client.clone())
-    }
-
-    /// A [`Network`](actor_remote::net::Network) that carries a node's
-    /// links over this connection, for a node listening at `addr` (a
-    /// subject token: letters, digits, `-`, `_`).
-    /// [`NatsNodeBuilder::nats`](crate::NatsNodeBuilder::nats) sets one up
-    /// with a fresh address and discovery; this is for doing it by hand.
-    pub fn network(&self, addr: &str) -> NatsNetwork {
-        NatsNetwork::new(self.clone(), addr.to_owned())
     }
 
     /// A token cancelled when the connection drops.

@@ -63,6 +63,6 @@ pub trait NatsNodeBuilder: Sized {
 impl<C: Codec> NatsNodeBuilder for NodeBuilder<C> {
     fn nats(self, nats: &Nats) -> Self {
         let addr = network::random_token();
-        self.network(nats.network(&addr)).listen(addr.clone()).advertise(addr).seed(ANY_NODE)
+        self.network(NatsNetwork::new(nats, &addr)).listen(addr.clone()).advertise(addr).seed(ANY_NODE)
     }
 }

@@ -45,8 +45,13 @@ pub struct NatsNetwork {
 }
 
 impl NatsNetwork {
-    pub(crate) fn new(nats: Nats, me: String) -> Self {
-        NatsNetwork { nats, me }
+    /// Links over `nats` for a node listening at `addr` (a subject token:
+    /// letters, digits, `-`, `_`). [`NatsNodeBuilder::nats`](crate::NatsNodeBuilder::nats)
+    /// makes one with a fresh address and sets up discovery; this is for
+    /// doing it by hand (`NodeBuilder::network`, `listen` and `advertise`
+    /// with the same address).
+    pub fn new(nats: &Nats, addr: &str) -> Self {
+        NatsNetwork { nats: nats.clone(), me: addr.to_owned() }
     }
 
     async fn open(&self, addr: &str) -> io::Result<Connection> {

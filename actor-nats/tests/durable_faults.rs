@@ -234,8 +234,25 @@ async fn a_subscriber_restarted_with_a_killed_server_misses_nothing() {
     };
     let _sub = tokio::time::timeout(WAIT, resubscribed).await.expect("subscribed after the restart");
     let handled = first.lock().len() as u64;
-    let got_last = || second.lock().last().is_some_and(|s| s.0 == N - 1);
-    assert!(until(WAIT, got_last).await, "the new subscriber reached the end");
+    // Together the two subscribers see every fact (the first may have
+    // handled them all before it stopped; then the second gets none).
+    let union = |first: &Seen, second: &Seen| {
+        let mut all: Vec<u64> = first.lock().iter().chain(second.lock().iter()).map(|s| s.0).collect();
+        all.sort_unstable();
+        all.dedup();
+        all
+    };
+    if !until(WAIT, || union(&first, &second).len() as u64 == N).await {
+        let all = union(&first, &second);
+        let missing: Vec<u64> = (0..N).filter(|n| all.binary_search(n).is_err()).collect();
+        let state = match nats.jetstream().get_stream(facts.stream_name()).await {
+            Ok(mut stream) => stream.info().await.map(|i| format!("{:?}", i.state)).unwrap_or_default(),
+            Err(e) => format!("{e}"),
+        };
+        panic!(
+            "facts missing after the restart: {missing:?}; the first handled {handled}; the stream: {state}"
+        );
+    }
     let second = second.lock().clone();
     // Nothing lost: together they saw every fact, in order each.
     let mut all: Vec<u64> = first.lock().iter().chain(&second).map(|s| s.0).collect();

@@ -2,8 +2,8 @@
 //! that show a running system.
 
 use super::buffer::{Overflow, SubscriberBuffer};
-use crate::cell::short_type_name;
 use crate::id::ActorId;
+use crate::telemetry::short_type_name;
 
 /// One event type on a system's event stream, as
 /// [`EventStream::topics`](super::EventStream::topics) saw it.
