@@ -88,7 +88,9 @@ async fn run(url: &str, rounds: usize, messages: u64, asks: u64) {
                 "round {round} {order:5} one way: {messages} in {:?} = {:.0} msg/s, lost {lost}, out of order {}",
                 measured.elapsed, rate, measured.counts.out_of_order
             );
-            assert_eq!((lost, measured.counts.out_of_order), (0, 0), "{order} lost or reordered messages");
+            if order == "ours" {
+                assert_eq!((lost, measured.counts.out_of_order), (0, 0), "actor-nats lost or reordered messages");
+            }
             match order {
                 "floor" => table.floor_one_way.push(rate),
                 _ => table.ours_one_way.push(rate),
@@ -158,7 +160,10 @@ struct Floor {
 impl Floor {
     async fn connect(url: &str, prefix: &str) -> Floor {
         let publisher = async_nats::connect(url).await.unwrap();
-        let receiver = async_nats::connect(url).await.unwrap();
+        // A subscription buffer that holds a whole run: plain NATS has no
+        // flow control, and a subscriber that falls behind loses messages.
+        let receiver =
+            async_nats::ConnectOptions::new().subscription_capacity(1 << 21).connect(url).await.unwrap();
         let subject = format!("{prefix}.floor.samples");
         let asks = format!("{prefix}.floor.asks");
         let mut samples = receiver.subscribe(subject.clone()).await.unwrap();
@@ -173,7 +178,13 @@ impl Floor {
             while let Some((n, done)) = expect.recv().await {
                 let mut received = 0;
                 while received < n {
-                    let message = samples.next().await.expect("subscription open");
+                    // A message lost on the way (a slow consumer) would
+                    // leave this waiting: after 2 s of silence the counts
+                    // say what came.
+                    let Ok(Some(message)) = tokio::time::timeout(Duration::from_secs(2), samples.next()).await
+                    else {
+                        break;
+                    };
                     let sample: Sample = postcard::from_bytes(&message.payload).expect("a sample");
                     checker.check(sample.sender, sample.seq);
                     received += 1;
