@@ -89,7 +89,11 @@ async fn run(url: &str, rounds: usize, messages: u64, asks: u64) {
                 measured.elapsed, rate, measured.counts.out_of_order
             );
             if order == "ours" {
-                assert_eq!((lost, measured.counts.out_of_order), (0, 0), "actor-nats lost or reordered messages");
+                assert_eq!(
+                    (lost, measured.counts.out_of_order),
+                    (0, 0),
+                    "actor-nats lost or reordered messages"
+                );
             }
             match order {
                 "floor" => table.floor_one_way.push(rate),
@@ -181,7 +185,8 @@ impl Floor {
                     // A message lost on the way (a slow consumer) would
                     // leave this waiting: after 2 s of silence the counts
                     // say what came.
-                    let Ok(Some(message)) = tokio::time::timeout(Duration::from_secs(2), samples.next()).await
+                    let Ok(Some(message)) =
+                        tokio::time::timeout(Duration::from_secs(2), samples.next()).await
                     else {
                         break;
                     };
