@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actor_core::prelude::*;
-use actor_nats::{DurableOptions, FactsConfig, Nats, PersistOptions};
+use actor_nats::{DurableOptions, Facts, FactsConfig, Nats, PersistOptions};
 use durable_support::*;
 use tokio::process::{Child, Command};
 
@@ -48,6 +48,26 @@ async fn start_server(bin: &Path, port: u16, dir: &Path) -> Child {
         until(Duration::from_secs(10), || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()).await;
     assert!(up, "nats-server on port {port} did not come up");
     child
+}
+
+/// A server of the test's own (free port, store in a fresh directory),
+/// a connection to it and the facts stream `FAULTS` on it.
+struct Own {
+    port: u16,
+    dir: PathBuf,
+    server: Child,
+    nats: Nats,
+    facts: Facts,
+}
+
+async fn own_server(bin: &Path) -> Own {
+    let port = free_port();
+    let dir = std::env::temp_dir().join(unique("actor-nats-faults"));
+    std::fs::create_dir_all(&dir).expect("store dir");
+    let server = start_server(bin, port, &dir).await;
+    let nats = Nats::connect(&format!("nats://127.0.0.1:{port}")).await.expect("connect");
+    let facts = nats.facts(FactsConfig::new("FAULTS")).await.expect("stream");
+    Own { port, dir, server, nats, facts }
 }
 
 /// How the server goes down.
@@ -88,14 +108,7 @@ async fn restart_under_load(down: Down) -> Option<(usize, usize)> {
     };
     actor_core::silence_caught_panics();
     const N: u64 = 1_000;
-    let port = free_port();
-    let dir = std::env::temp_dir().join(unique("actor-nats-faults"));
-    std::fs::create_dir_all(&dir).expect("store dir");
-    let mut server = start_server(&bin, port, &dir).await;
-    let url = format!("nats://127.0.0.1:{port}");
-
-    let nats = Nats::connect(&url).await.expect("connect");
-    let facts = nats.facts(FactsConfig::new("FAULTS")).await.expect("stream");
+    let Own { port, dir, mut server, nats, facts } = own_server(&bin).await;
     let system = ActorSystem::new();
     let seen: Seen = Arc::default();
     let audit = system.spawn(Recorder { seen: seen.clone(), fail_once: None, slow: None });
@@ -200,13 +213,7 @@ async fn a_subscriber_restarted_with_a_killed_server_misses_nothing() {
         return;
     };
     const N: u64 = 500;
-    let port = free_port();
-    let dir = std::env::temp_dir().join(unique("actor-nats-faults"));
-    std::fs::create_dir_all(&dir).expect("store dir");
-    let mut server = start_server(&bin, port, &dir).await;
-    let url = format!("nats://127.0.0.1:{port}");
-    let nats = Nats::connect(&url).await.expect("connect");
-    let facts = nats.facts(FactsConfig::new("FAULTS")).await.expect("stream");
+    let Own { port, dir, mut server, nats, facts } = own_server(&bin).await;
     for order in 0..N {
         facts.publish(&Paid { order, cents: 1 }, WAIT).await.expect("publish");
     }
