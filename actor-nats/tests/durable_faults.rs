@@ -7,67 +7,37 @@
 //! here) and a `nats-server` binary is found.
 
 mod durable_support;
+mod own_server;
 
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use actor_core::prelude::*;
 use actor_nats::{DurableOptions, Facts, FactsConfig, Nats, PersistOptions};
 use durable_support::*;
-use tokio::process::{Child, Command};
+use own_server::OwnServer;
 
 const WAIT: Duration = Duration::from_secs(60);
-
-fn server_binary() -> Option<PathBuf> {
-    if let Ok(path) = std::env::var("NATS_SERVER_BIN") {
-        return Some(PathBuf::from(path));
-    }
-    ["/usr/sbin/nats-server", "/usr/bin/nats-server", "/usr/local/bin/nats-server"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists())
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
-}
-
-/// Starts the server and waits (bounded) until it accepts connections.
-async fn start_server(bin: &Path, port: u16, dir: &Path) -> Child {
-    let child = Command::new(bin)
-        .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-js", "-sd"])
-        .arg(dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("nats-server starts");
-    let up =
-        until(Duration::from_secs(10), || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()).await;
-    assert!(up, "nats-server on port {port} did not come up");
-    child
-}
 
 /// A server of the test's own (free port, store in a fresh directory),
 /// a connection to it and the facts stream `FAULTS` on it.
 struct Own {
-    port: u16,
     dir: PathBuf,
-    server: Child,
+    server: OwnServer,
     nats: Nats,
     facts: Facts,
 }
 
-async fn own_server(bin: &Path) -> Own {
-    let port = free_port();
+/// Starts one; `None`, after one line naming `what` did not run, without
+/// a server binary.
+async fn own_server(what: &str) -> Option<Own> {
     let dir = std::env::temp_dir().join(unique("actor-nats-faults"));
     std::fs::create_dir_all(&dir).expect("store dir");
-    let server = start_server(bin, port, &dir).await;
-    let nats = Nats::connect(&format!("nats://127.0.0.1:{port}")).await.expect("connect");
+    let server = OwnServer::start(&["-js", "-sd", dir.to_str().expect("utf-8 path")], what).await?;
+    let nats = Nats::connect(&server.url()).await.expect("connect");
     let facts = nats.facts(FactsConfig::new("FAULTS")).await.expect("stream");
-    Own { port, dir, server, nats, facts }
+    Some(Own { dir, server, nats, facts })
 }
 
 /// How the server goes down.
@@ -101,14 +71,11 @@ async fn a_server_stopped_in_order_and_restarted_resends_only_what_was_in_flight
 /// Runs the scenario; `None` (after one line) when it cannot run here.
 /// Returns the deliveries and how many of them were marked redelivered.
 async fn restart_under_load(down: Down) -> Option<(usize, usize)> {
-    nats_url(&format!("durable facts: server {down:?} and restarted"))?;
-    let Some(bin) = server_binary() else {
-        eprintln!("no nats-server binary (set NATS_SERVER_BIN): durable facts server {down:?} not run");
-        return None;
-    };
+    let what = format!("durable facts: server {down:?} and restarted");
+    nats_url(&what)?;
+    let Own { dir, mut server, nats, facts } = own_server(&what).await?;
     actor_core::silence_caught_panics();
     const N: u64 = 1_000;
-    let Own { port, dir, mut server, nats, facts } = own_server(&bin).await;
     let system = ActorSystem::new();
     let seen: Seen = Arc::default();
     let audit = system.spawn(Recorder { seen: seen.clone(), fail_once: None, slow: None });
@@ -130,16 +97,11 @@ async fn restart_under_load(down: Down) -> Option<(usize, usize)> {
     };
     assert!(until(WAIT, || persisting.persisted() >= N / 4).await, "persisted {}", persisting.persisted());
     match down {
-        Down::Killed => server.start_kill().expect("kill"),
-        Down::Stopped => {
-            let pid = server.id().expect("pid").to_string();
-            let status = Command::new("kill").args(["-TERM", &pid]).status().await.expect("kill -TERM");
-            assert!(status.success());
-        }
+        Down::Killed => server.kill().await,
+        Down::Stopped => server.terminate().await,
     }
-    let _ = tokio::time::timeout(WAIT, server.wait()).await.expect("server exits");
     let killed_at = persisting.persisted();
-    let mut server = start_server(&bin, port, &dir).await;
+    server.restart().await;
 
     tokio::time::timeout(WAIT, publisher).await.expect("publisher ends").expect("publisher");
     assert!(
@@ -190,8 +152,7 @@ async fn restart_under_load(down: Down) -> Option<(usize, usize)> {
     tokio::time::timeout(WAIT, sub.stopped()).await.expect("subscription ends");
     system.shutdown().await;
     facts.delete().await.expect("delete stream");
-    server.start_kill().expect("kill");
-    let _ = server.wait().await;
+    server.kill().await;
     let _ = std::fs::remove_dir_all(&dir);
     Some((seen.len(), redelivered))
 }
@@ -203,17 +164,12 @@ async fn restart_under_load(down: Down) -> Option<(usize, usize)> {
 /// forgot is the documented case for deduplicating by `stream_seq`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_subscriber_restarted_with_a_killed_server_misses_nothing() {
-    if nats_url("durable facts: server killed with the subscriber down").is_none() {
+    let what = "durable facts: server killed with the subscriber down";
+    if nats_url(what).is_none() {
         return;
     }
-    let Some(bin) = server_binary() else {
-        eprintln!(
-            "no nats-server binary (set NATS_SERVER_BIN): durable facts killed with the subscriber not run"
-        );
-        return;
-    };
+    let Some(Own { dir, mut server, nats, facts }) = own_server(what).await else { return };
     const N: u64 = 500;
-    let Own { port, dir, mut server, nats, facts } = own_server(&bin).await;
     for order in 0..N {
         facts.publish(&Paid { order, cents: 1 }, WAIT).await.expect("publish");
     }
@@ -224,9 +180,8 @@ async fn a_subscriber_restarted_with_a_killed_server_misses_nothing() {
     assert!(until(WAIT, || sub.acked() >= N / 2).await);
     audit.stop();
     tokio::time::timeout(WAIT, sub.stopped()).await.expect("subscription ends");
-    server.start_kill().expect("kill");
-    let _ = tokio::time::timeout(WAIT, server.wait()).await.expect("server exits");
-    let mut server = start_server(&bin, port, &dir).await;
+    server.kill().await;
+    server.restart().await;
 
     let second: Seen = Arc::default();
     let audit = system.spawn(Recorder { seen: second.clone(), fail_once: None, slow: None });
@@ -275,7 +230,6 @@ async fn a_subscriber_restarted_with_a_killed_server_misses_nothing() {
     );
     system.shutdown().await;
     facts.delete().await.expect("delete stream");
-    server.start_kill().expect("kill");
-    let _ = server.wait().await;
+    server.kill().await;
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,9 +1,10 @@
 //! Faults of the NATS server under a cluster: a restart while nodes run,
 //! and credentials it refuses. Each test starts its own `nats-server` on
-//! a free port (the binary from `ACTOR_NATS_SERVER`, or `nats-server` on
-//! the PATH); without one they print one line and pass.
+//! a free port (`own_server`: the binary from `ACTOR_NATS_SERVER`, or
+//! `nats-server` on the PATH); without one they print one line and pass.
 
-use std::process::{Child, Command, Stdio};
+mod own_server;
+
 use std::time::Duration;
 
 use actor_core::prelude::*;
@@ -11,76 +12,10 @@ use actor_core::remote::{RemoteActor, RemoteHandlers, RemoteMessage};
 use actor_nats::{Nats, NatsError, NatsNodeBuilder};
 use actor_remote::facts::{PeerConnected, PeerDisconnected};
 use actor_remote::Node;
+use own_server::OwnServer;
 use serde::{Deserialize, Serialize};
 
 const WAIT: Duration = Duration::from_secs(30);
-
-/// A `nats-server` of the test's own, killed when dropped.
-struct Server {
-    child: Child,
-    port: u16,
-    args: Vec<String>,
-}
-
-impl Server {
-    fn binary() -> Option<String> {
-        if let Ok(path) = std::env::var("ACTOR_NATS_SERVER") {
-            return Some(path);
-        }
-        let found = Command::new("nats-server").arg("--version").stdout(Stdio::null()).status();
-        found.ok().filter(|s| s.success()).map(|_| "nats-server".to_owned())
-    }
-
-    /// Starts a server with `args` on a free port; `None` (after saying so)
-    /// without the binary.
-    async fn start(args: &[&str]) -> Option<Server> {
-        let Some(_) = Self::binary() else {
-            eprintln!("no nats-server binary (ACTOR_NATS_SERVER or PATH): the NATS fault tests were not run");
-            return None;
-        };
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-        let child = Self::spawn(port, &args).await;
-        Some(Server { child, port, args })
-    }
-
-    async fn spawn(port: u16, args: &[String]) -> Child {
-        let child = Command::new(Self::binary().unwrap())
-            .args(["-a", "127.0.0.1", "-p", &port.to_string()])
-            .args(args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("nats-server starts");
-        // Ready when it accepts connections.
-        let deadline = tokio::time::Instant::now() + WAIT;
-        while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
-            assert!(tokio::time::Instant::now() < deadline, "nats-server did not come up");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        child
-    }
-
-    fn url(&self) -> String {
-        format!("nats://127.0.0.1:{}", self.port)
-    }
-
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-
-    async fn restart(&mut self) {
-        self.kill();
-        self.child = Self::spawn(self.port, &self.args).await;
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
 
 #[derive(Default)]
 struct Counter(u64);
@@ -114,7 +49,7 @@ async fn node(url: &str) -> (ActorSystem, Node) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restarted_server_breaks_the_links_and_they_come_back() {
-    let Some(mut server) = Server::start(&[]).await else { return };
+    let Some(mut server) = OwnServer::start(&[], "NATS fault test: server restart").await else { return };
     let (sys_b, b) = node(&server.url()).await;
     let counter = sys_b.spawn(Counter::default());
     b.expose("counter", &counter).await.unwrap();
@@ -139,7 +74,11 @@ async fn a_restarted_server_breaks_the_links_and_they_come_back() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refused_credentials_are_a_clear_error() {
-    let Some(server) = Server::start(&["--user", "node", "--pass", "right"]).await else { return };
+    let Some(server) =
+        OwnServer::start(&["--user", "node", "--pass", "right"], "NATS fault test: credentials").await
+    else {
+        return;
+    };
     let Err(refused) = Nats::connect(&server.url()).await else { panic!("connected without credentials") };
     assert!(matches!(refused, NatsError::Refused { .. }), "{refused:?}");
     let wrong = actor_nats::async_nats::ConnectOptions::with_user_and_password("node".into(), "wrong".into());

@@ -20,14 +20,22 @@ use actor_persistence::journal::{JetStreamJournal, Journal};
 use actor_persistence::prelude::*;
 use common::{Account, Command};
 
+/// `ACTOR_NATS_SERVER` if set (as in `.ci/services`), else `nats-server`
+/// on the PATH or in the system's usual places.
 fn server_binary() -> Option<PathBuf> {
-    if let Ok(path) = std::env::var("NATS_SERVER_BIN") {
+    if let Some(path) = std::env::var_os("ACTOR_NATS_SERVER") {
         return Some(PathBuf::from(path));
     }
-    ["/usr/sbin/nats-server", "/usr/bin/nats-server", "/usr/local/bin/nats-server"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists())
+    let on_path = std::env::var_os("PATH")
+        .map(|path| std::env::split_paths(&path).map(|dir| dir.join("nats-server")).collect::<Vec<_>>())
+        .unwrap_or_default();
+    on_path
+        .into_iter()
+        .chain(
+            ["/usr/sbin/nats-server", "/usr/bin/nats-server", "/usr/local/bin/nats-server"]
+                .map(PathBuf::from),
+        )
+        .find(|p| p.is_file())
 }
 
 /// Starts the server and waits (at most ten seconds) until it accepts
@@ -58,7 +66,9 @@ async fn no_acknowledged_fact_is_lost_when_the_server_is_killed() {
         return;
     }
     let Some(bin) = server_binary() else {
-        say("actor-persistence: JetStream journal crash test not run (no nats-server; set NATS_SERVER_BIN)");
+        say(
+            "actor-persistence: JetStream journal crash test not run (no nats-server; set ACTOR_NATS_SERVER)",
+        );
         return;
     };
     actor_core::silence_caught_panics();
