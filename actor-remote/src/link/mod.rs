@@ -272,7 +272,13 @@ async fn wait_or_give_up(shared: Arc<Shared>, peer: Arc<Peer>, redial: Option<St
         if let Some(addr) = &redial {
             match connect(&shared, addr).await {
                 // Back, or a new incarnation answered (the old one was given up).
-                Ok(_) => return,
+                Ok(answered) if answered.node == peer.node => return,
+                // Another node listens there now: the one lost is gone (a
+                // restart), and nothing may wait for it any longer.
+                Ok(answered) => {
+                    tracing::info!(peer = %peer.node, successor = %answered.node, %addr, "another node answered at a lost peer's address");
+                    break;
+                }
                 Err(e) => tracing::debug!(peer = %peer.node, error = %e, "redial failed"),
             }
         }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use actor_core::prelude::*;
 use actor_core::remote::RemoteMessage;
-use actor_remote::facts::{NameLost, NodeDown, NodeLeft, NodeUp};
+use actor_remote::facts::{NameLost, NodeDown, NodeLeft, NodeUp, PeerDown};
 use actor_remote::{ExposeError, Node, NodeBuilder};
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
@@ -406,4 +406,76 @@ async fn a_partition_is_detected_both_ways_and_healing_settles_names() {
     assert_eq!(svc.id(), mine.id());
     a.shutdown().await;
     b.shutdown().await;
+}
+
+/// A member that leaves and is started again at once on the same address
+/// (another node) is given up everywhere: the others publish `PeerDown` for
+/// the one that left, so no link state, buffer or redial is kept for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_that_left_and_was_restarted_on_its_address_is_given_up() {
+    let (sa, a) = start(None).await;
+    let seed = a.local_addr().unwrap().to_string();
+    let (sc, c) = start(Some(seed.clone())).await;
+    let addr = {
+        let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        free.local_addr().unwrap().to_string()
+    };
+    let start_b = || {
+        let (seed, addr) = (seed.clone(), addr.clone());
+        node_with(move |b| fast(b).listen(addr).seed(seed))
+    };
+    let (_sb, mut b) = start_b().await;
+    for round in 0..4 {
+        converge(&[&a, &b, &c], 2).await;
+        let (mut a_gone, mut c_gone) =
+            (sa.events().subscribe::<PeerDown>(), sc.events().subscribe::<PeerDown>());
+        let (left, incarnation) = (b.id(), b.incarnation());
+        b.leave().await;
+        let (_sb, next_b) = start_b().await; // at once, on the same address
+        b = next_b;
+        for gone in [&mut a_gone, &mut c_gone] {
+            let deadline = tokio::time::Instant::now() + WAIT;
+            loop {
+                let fact = tokio::time::timeout_at(deadline, gone.recv())
+                    .await
+                    .unwrap_or_else(|_| panic!("round {round}: the member that left was never given up"))
+                    .expect("stream open");
+                if fact.node == left {
+                    assert_eq!(fact.incarnation, incarnation);
+                    break;
+                }
+            }
+        }
+    }
+    b.shutdown().await;
+    a.shutdown().await;
+    c.shutdown().await;
+}
+
+/// A node that redials a lost peer and reaches another node at its address
+/// (the peer was restarted there) gives the lost one up at once, without
+/// waiting for the failure detector: `PeerDown` for it, and the link to the
+/// successor is up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redial_that_reaches_a_successor_gives_the_lost_peer_up() {
+    // The default detector: it would take about 6.5 s to say so.
+    let (sa, a) = node_with(|b| b).await;
+    let addr = {
+        let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        free.local_addr().unwrap().to_string()
+    };
+    let listen_at = |addr: String| node_with(move |b| b.listen(addr));
+    let (_sb, b) = listen_at(addr.clone()).await;
+    assert_eq!(a.connect(&addr).await.expect("linked"), b.id()); // a dialed: a redials
+    let mut gone = sa.events().subscribe::<PeerDown>();
+    let (lost, incarnation) = (b.id(), b.incarnation());
+    b.shutdown().await; // not a leave: the link just breaks
+    let (_sb, successor) = listen_at(addr).await;
+    let started = tokio::time::Instant::now();
+    let fact = next(&mut gone).await;
+    assert_eq!((fact.node, fact.incarnation), (lost, incarnation));
+    assert!(started.elapsed() < Duration::from_secs(3), "given up after {:?}", started.elapsed());
+    assert!(a.wait_for_peer(successor.id(), WAIT).await, "linked to the successor");
+    a.shutdown().await;
+    successor.shutdown().await;
 }
