@@ -443,7 +443,11 @@ impl Asking {
         self.stop.store(true, Relaxed);
         let all = u32::try_from(self.limit).unwrap_or(u32::MAX);
         let wait = self.hung_after + Duration::from_secs(2);
-        let _ = tokio::time::timeout(wait, self.in_flight.acquire_many(all)).await;
+        let acquired = tokio::time::timeout(wait, self.in_flight.acquire_many(all)).await;
+        // No ask starts after this: a loop that was waiting for a permit
+        // gets none (it would otherwise start one as these are returned).
+        self.in_flight.close();
+        drop(acquired);
     }
 }
 
