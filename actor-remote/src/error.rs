@@ -49,6 +49,15 @@ pub enum ConnectError {
         /// Why.
         reason: HandshakeError,
     },
+    /// The node that answered left the cluster (it is shutting down): a
+    /// node that left never links again.
+    #[error("the node at {addr} ({node}) left the cluster")]
+    Departed {
+        /// The address dialed.
+        addr: String,
+        /// The node that answered there.
+        node: actor_core::NodeId,
+    },
     /// The node is shutting down.
     #[error("the node is shutting down")]
     ShuttingDown,

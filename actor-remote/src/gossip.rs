@@ -279,6 +279,9 @@ fn send(shared: &Arc<Shared>, to: &MemberId, packet: &Bytes) {
 /// one dropped could overtake another.
 fn dial(shared: &Arc<Shared>, to: &MemberId) {
     let Some(addr) = to.listen.clone() else { return };
+    if shared.membership.has_departed(to.node, to.incarnation) {
+        return; // it left: a packet for it goes nowhere
+    }
     if shared.me.listen.is_some() && to.node < shared.node() {
         return; // it dials this node
     }
@@ -342,6 +345,9 @@ fn notify(shared: &Arc<Shared>, notification: OwnedNotification<MemberId>, lost:
 fn up(shared: &Arc<Shared>, id: &MemberId) {
     if shared.membership.member(id.node).is_some_and(|m| m.incarnation == id.incarnation) {
         return; // a rejoin of a member this node never saw go
+    }
+    if shared.membership.has_departed(id.node, id.incarnation) {
+        return; // old news of a member that left
     }
     tracing::info!(node = %id.node, incarnation = id.incarnation, "member up");
     shared.membership.up(member(id));

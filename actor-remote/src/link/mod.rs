@@ -82,8 +82,10 @@ async fn dial(shared: &Arc<Shared>, addr: &str) -> Result<Arc<Peer>, ConnectErro
             return Err(ConnectError::Timeout { addr: addr.to_owned() });
         }
     };
+    let node = hello.node;
     let parts = conn.into_parts();
-    Ok(establish(shared, parts.io, parts.read_buf, hello, Some(addr.to_owned()), remote))
+    establish(shared, parts.io, parts.read_buf, hello, Some(addr.to_owned()), remote)
+        .ok_or_else(|| ConnectError::Departed { addr: addr.to_owned(), node })
 }
 
 /// Accepts connections until the node shuts down; each runs its
@@ -146,7 +148,10 @@ async fn accept_one(shared: Arc<Shared>, tcp: Box<dyn Io>, remote: Option<Socket
 }
 
 /// Makes a handshaken connection the link of its peer; `dialed` is the
-/// address this node dialed (`None` for an accepted connection).
+/// address this node dialed (`None` for an accepted connection). `None`
+/// (the connection closed) if the peer is a member that left: it still
+/// answers while it shuts down, and a link to it would make a peer that
+/// nothing gives up.
 fn establish(
     shared: &Arc<Shared>,
     io: Box<dyn Io>,
@@ -154,7 +159,11 @@ fn establish(
     hello: Hello,
     dialed: Option<String>,
     remote: Option<SocketAddr>,
-) -> Arc<Peer> {
+) -> Option<Arc<Peer>> {
+    if shared.membership.has_departed(hello.node, hello.incarnation) {
+        tracing::debug!(peer = %hello.node, addr = ?remote, "not linking a member that left");
+        return None;
+    }
     let link = NEXT_LINK.fetch_add(1, Ordering::Relaxed);
     let dialer = if dialed.is_some() { shared.node() } else { hello.node };
     let mut replaced = None;
@@ -170,7 +179,7 @@ fn establish(
                     let lower = shared.node().min(hello.node);
                     if current != dialer && current == lower {
                         tracing::debug!(peer = %hello.node, "dropping a duplicate link");
-                        return peer;
+                        return Some(peer);
                     }
                 }
                 peer
@@ -223,7 +232,7 @@ fn establish(
         let reason = reader::run(&s, &p, read, read_buf, &cancel).await;
         link_lost(&s, &p, link, &cancel, reason, dialed);
     });
-    peer
+    Some(peer)
 }
 
 /// A link ended: if it was the peer's current link, the peer waits for a

@@ -5,7 +5,7 @@
 mod identity;
 pub(crate) mod phi;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::time::Duration;
 
 use actor_core::NodeId;
@@ -81,6 +81,9 @@ pub(crate) struct Membership {
     detectors: Mutex<HashMap<NodeId, Watched>>,
     /// Members that said they leave: their going down is a leave.
     left: Mutex<HashSet<(NodeId, u64)>>,
+    /// Members that left: never linked again (a leaving node still answers
+    /// while it shuts down, and a dial may reach it there).
+    departed: Mutex<Departed>,
     /// Nodes being dialed by the gossip task now.
     pub(crate) dialing: Mutex<HashSet<NodeId>>,
 }
@@ -94,6 +97,7 @@ impl Membership {
             members: RwLock::new(BTreeMap::new()),
             detectors: Mutex::new(HashMap::new()),
             left: Mutex::new(HashSet::new()),
+            departed: Mutex::new(Departed::default()),
             dialing: Mutex::new(HashSet::new()),
         };
         (membership, rx)
@@ -158,7 +162,17 @@ impl Membership {
                 members.remove(&node);
             }
         }
-        self.left.lock().remove(&(node, incarnation))
+        let left = self.left.lock().remove(&(node, incarnation));
+        if left {
+            self.departed.lock().insert(node, incarnation);
+        }
+        left
+    }
+
+    /// True if `node` (this incarnation) left the cluster: it must not be
+    /// linked again.
+    pub(crate) fn has_departed(&self, node: NodeId, incarnation: u64) -> bool {
+        self.departed.lock().contains(node, incarnation)
     }
 
     /// True if `node` (this incarnation) said it leaves.
@@ -218,8 +232,56 @@ impl Membership {
     }
 }
 
+/// The members that left, the most recent [`DEPARTED`] of them: a node
+/// that left never comes back (a restart is a new node id), so only the
+/// moments after its leave matter, while it still answers.
+#[derive(Default)]
+struct Departed {
+    set: HashSet<(NodeId, u64)>,
+    order: VecDeque<(NodeId, u64)>,
+}
+
+/// How many departed members are remembered.
+const DEPARTED: usize = 1024;
+
+impl Departed {
+    fn insert(&mut self, node: NodeId, incarnation: u64) {
+        if self.set.insert((node, incarnation)) {
+            self.order.push_back((node, incarnation));
+            if self.order.len() > DEPARTED {
+                if let Some(oldest) = self.order.pop_front() {
+                    self.set.remove(&oldest);
+                }
+            }
+        }
+    }
+
+    fn contains(&self, node: NodeId, incarnation: u64) -> bool {
+        self.set.contains(&(node, incarnation))
+    }
+}
+
 /// The time from a member's last heartbeat to its suspicion, with these
 /// settings and regular heartbeats.
 pub(crate) fn time_to_suspect(settings: &PhiSettings) -> Duration {
     phi::time_to_suspect(settings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn departed_members_are_remembered_up_to_the_bound() {
+        let mut departed = Departed::default();
+        let nodes: Vec<NodeId> = (0..=DEPARTED as u128).map(NodeId::from_u128).collect();
+        for node in &nodes {
+            departed.insert(*node, 7);
+            departed.insert(*node, 7); // twice: once
+        }
+        assert_eq!(departed.order.len(), DEPARTED);
+        assert!(!departed.contains(nodes[0], 7), "the oldest is forgotten");
+        assert!(departed.contains(nodes[DEPARTED], 7));
+        assert!(!departed.contains(nodes[DEPARTED], 8), "another incarnation did not leave");
+    }
 }
