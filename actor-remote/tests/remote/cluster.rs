@@ -479,3 +479,25 @@ async fn a_redial_that_reaches_a_successor_gives_the_lost_peer_up() {
     a.shutdown().await;
     successor.shutdown().await;
 }
+
+/// The test kit's event probe on one member sees the facts another member
+/// shares, once each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_probe_on_one_member_sees_the_facts_another_shares() {
+    let (sa, a) = start(None).await;
+    let seed = a.local_addr().unwrap().to_string();
+    let (sb, b) = start(Some(seed)).await;
+    converge(&[&a, &b], 1).await;
+    a.share_events::<Tick>();
+    b.share_events::<Tick>();
+    let mut probe = actor_testkit::EventProbe::new(&sb).with_timeout(WAIT).subscribe::<Tick>();
+    for n in 0..3 {
+        sa.events().publish(Tick { from: 0, n });
+    }
+    for n in 0..3 {
+        assert_eq!(probe.expect_event::<Tick>().await, Tick { from: 0, n });
+    }
+    probe.expect_no_event::<Tick>(Duration::from_millis(300)).await;
+    a.shutdown().await;
+    b.shutdown().await;
+}
