@@ -60,7 +60,16 @@ pub(super) async fn run(
         let error = match next {
             None => return "the peer closed the connection".to_owned(),
             Some(Ok(frame)) => match dispatch(shared, peer, &mut routes, frame.freeze()) {
-                Ok(()) => continue,
+                Ok(()) => {
+                    if std::mem::take(&mut routes.credited) {
+                        // A credit frame is waiting in the link's buffer, and
+                        // its writer was woken on this thread, where it would
+                        // wait for the reader to run out of frames while the
+                        // sender waits for the credit: let it run now.
+                        tokio::task::yield_now().await;
+                    }
+                    continue;
+                }
                 Err(e) => e,
             },
             Some(Err(e)) => match frame::read_error(e, limit) {
@@ -203,6 +212,8 @@ struct Route {
 struct Routes {
     generation: u64,
     routes: Vec<Route>,
+    /// A credit frame went into the link's buffer since the last yield.
+    credited: bool,
 }
 
 /// More routes than this on one link: start over (a peer addressing many
@@ -312,6 +323,7 @@ fn inbound(
                 if route.credits >= credit_batch(window) {
                     peer.control(&Header::Credit { target, count: route.credits }, &[]);
                     route.credits = 0;
+                    routes.credited = true;
                 }
                 return;
             }
@@ -355,10 +367,12 @@ async fn deliver_in_trace(deliver: &dyn Deliver, undelivered: Undelivered, trace
     }
 }
 
-/// Credits go back after this many messages (and whenever the reader or a
-/// drain runs out of work).
+/// Credits go back after this many messages, half a window (and whenever
+/// the reader or a drain runs out of work): each credit frame costs a
+/// write here and a wake-up of the sender's reader there, and the sender
+/// still has half its window to send while the credit travels.
 fn credit_batch(window: u32) -> u32 {
-    (window / 4).max(1)
+    (window / 2).max(1)
 }
 
 /// Hands the queued messages to their actor in order, waiting for mailbox
