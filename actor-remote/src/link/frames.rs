@@ -5,9 +5,9 @@
 //! split, froze and dropped each frame), and a payload becomes `Bytes`
 //! only where it is kept (a message that waits for mailbox room).
 //!
-//! The format is [`frame`](crate::wire::frame)'s: a 4-byte big-endian
-//! length, then that many bytes, up to a limit; a length over the limit is
-//! refused before any of its bytes are buffered.
+//! The format and its splitting are [`frame`](crate::wire::frame)'s: a
+//! 4-byte big-endian length, then that many bytes, up to a limit; a length
+//! over the limit is refused before any of its bytes are buffered.
 
 use std::ops::Deref;
 
@@ -15,7 +15,7 @@ use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncReadExt, ReadHalf};
 
 use crate::tls::Io;
-use crate::wire::frame::PREFIX;
+use crate::wire::frame::{self, PREFIX};
 use crate::wire::WireError;
 
 /// Bytes read at a time (at least): a read of a busy link brings hundreds
@@ -40,19 +40,7 @@ impl Frames {
     /// chunk (`None` if there is no complete frame yet); an error if the
     /// first frame not complete claims more than the limit.
     pub(super) fn complete(&mut self) -> Result<Option<Bytes>, WireError> {
-        let mut end = 0;
-        while let Some(size) = frame_size(&self.buf[end..]) {
-            if size > self.limit {
-                if end > 0 {
-                    break; // the frames before it are handled first
-                }
-                return Err(WireError::FrameTooLarge { size, limit: self.limit });
-            }
-            if self.buf.len() - end - PREFIX < size {
-                break;
-            }
-            end += PREFIX + size;
-        }
+        let end = frame::complete(&self.buf, self.limit)?;
         Ok((end > 0).then(|| self.buf.split_to(end).freeze()))
     }
 
@@ -62,7 +50,7 @@ impl Frames {
     /// Cancel safe: dropped before it completes, nothing was read.
     pub(super) async fn fill(&mut self) -> std::io::Result<usize> {
         // Room for the frame being read, if it is large, else for a batch.
-        let wanted = frame_size(&self.buf).map_or(0, |size| PREFIX + size.min(self.limit));
+        let wanted = frame::declared(&self.buf).map_or(0, |size| PREFIX + size.min(self.limit));
         let room = wanted.saturating_sub(self.buf.len()).max(READ_SIZE);
         if self.buf.capacity() - self.buf.len() < room / 2 {
             self.buf.reserve(room);
@@ -76,24 +64,9 @@ impl Frames {
     }
 }
 
-/// The size a frame's prefix at the start of `buf` declares, if the prefix
-/// is all there.
-fn frame_size(buf: &[u8]) -> Option<usize> {
-    match buf {
-        [a, b, c, d, ..] => Some(u32::from_be_bytes([*a, *b, *c, *d]) as usize),
-        _ => None,
-    }
-}
-
 /// Walks the frames of a chunk made by [`Frames::complete`].
 pub(super) fn each(chunk: &Bytes) -> impl Iterator<Item = &[u8]> + '_ {
-    let mut rest = &chunk[..];
-    std::iter::from_fn(move || {
-        let size = frame_size(rest)?;
-        let frame = rest.get(PREFIX..PREFIX + size)?;
-        rest = &rest[PREFIX + size..];
-        Some(frame)
-    })
+    frame::walk(chunk)
 }
 
 /// A payload inside a chunk: read as a slice, kept as `Bytes` (sharing the
