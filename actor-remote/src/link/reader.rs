@@ -20,7 +20,7 @@ use crate::peer::{Answer, Deliver, Inbound, Peer, Queued, ReplyRoute, Undelivere
 use crate::shared::Shared;
 use crate::tls::Io;
 use crate::watched;
-use crate::wire::envelope::{Failure, Header, StopHow};
+use crate::wire::envelope::{self, Failure, Header, StopHow};
 use crate::wire::WireError;
 
 use super::frames::{self, Frames, Payload};
@@ -103,6 +103,12 @@ fn dispatch(
     chunk: &Bytes,
     frame: &[u8],
 ) -> Result<(), WireError> {
+    // Almost every frame: straight to its actor, no `Header` built.
+    if let Some((target, index, bytes)) = envelope::tell_at(frame) {
+        let payload = Payload { chunk, bytes };
+        inbound(shared, peer, routes, target, Named::Index(index), payload, None, None);
+        return Ok(());
+    }
     let (header, payload) = Header::decode(frame)?;
     let payload = Payload { chunk, bytes: payload };
     match header {

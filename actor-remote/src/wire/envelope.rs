@@ -177,7 +177,7 @@ const TELL_AT: u8 = 22;
 /// its generic decoder. Only varints shorter than postcard's longest are
 /// read here, where the two agree bit for bit (postcard, too, takes
 /// over-long encodings); anything else is left to postcard.
-fn tell_at(frame: &[u8]) -> Option<(u64, u32, &[u8])> {
+pub(crate) fn tell_at(frame: &[u8]) -> Option<(u64, u32, &[u8])> {
     let (&tag, rest) = frame.split_first()?;
     if tag != TELL_AT {
         return None;
