@@ -2,6 +2,7 @@
 //! the handshake, the reader and writer tasks of a live link, and what
 //! happens when it breaks (reconnect with back-off, or give the peer up).
 
+mod frames;
 pub(crate) mod handshake;
 mod reader;
 mod writer;

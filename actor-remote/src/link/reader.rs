@@ -8,10 +8,9 @@ use std::sync::Arc;
 use actor_core::dev::Signal;
 use actor_core::{ActorId, StopReason, TraceContext};
 use bytes::{Bytes, BytesMut};
-use futures_util::{FutureExt, StreamExt};
+use futures_util::FutureExt;
 use parking_lot::Mutex;
 use tokio::io::ReadHalf;
-use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
 
 use crate::claims;
@@ -21,8 +20,10 @@ use crate::peer::{Answer, Deliver, Inbound, Peer, Queued, ReplyRoute, Undelivere
 use crate::shared::Shared;
 use crate::tls::Io;
 use crate::watched;
-use crate::wire::envelope::{Failure, Header, StopHow};
-use crate::wire::{frame, WireError};
+use crate::wire::envelope::{self, Failure, Header, StopHow};
+use crate::wire::WireError;
+
+use super::frames::{self, Frames, Payload};
 
 /// The message type in dead letters whose wire name no actor here handles.
 const UNKNOWN_MESSAGE: &str = "(unknown remote message)";
@@ -40,47 +41,76 @@ pub(super) async fn run(
     read_buf: BytesMut,
     cancel: &CancellationToken,
 ) -> String {
-    let limit = shared.config.max_frame;
-    let mut frames = FramedRead::new(read, frame::codec(limit));
-    frames.read_buffer_mut().extend_from_slice(&read_buf);
+    let mut frames = Frames::new(read, read_buf, shared.config.max_frame);
     let mut routes = Routes::default();
     loop {
-        // Frames already read are handled without waiting; before waiting
-        // for more, the credits of what was delivered go back.
-        let next = match frames.next().now_or_never() {
-            Some(next) => next,
-            None => {
-                routes.flush_credits(peer);
-                tokio::select! {
-                    () = cancel.cancelled() => return "closed".to_owned(),
-                    next = frames.next() => next,
-                }
-            }
-        };
-        let error = match next {
-            None => return "the peer closed the connection".to_owned(),
-            Some(Ok(frame)) => match dispatch(shared, peer, &mut routes, frame.freeze()) {
+        let error = match frames.complete() {
+            Ok(Some(chunk)) => match handle(shared, peer, &mut routes, &chunk).await {
                 Ok(()) => continue,
                 Err(e) => e,
             },
-            Some(Err(e)) => match frame::read_error(e, limit) {
-                Ok(wire) => wire,
-                Err(io) => return format!("read failed: {io}"),
-            },
+            Ok(None) => {
+                // More is read without waiting while there is more; before
+                // waiting, the credits of what was delivered go back.
+                let read = match frames.fill().now_or_never() {
+                    Some(read) => read,
+                    None => {
+                        routes.flush_credits(peer);
+                        tokio::select! {
+                            () = cancel.cancelled() => return "closed".to_owned(),
+                            read = frames.fill() => read,
+                        }
+                    }
+                };
+                match read {
+                    Ok(0) if frames.in_frame() => WireError::Truncated,
+                    Ok(0) => return "the peer closed the connection".to_owned(),
+                    Ok(_) => continue,
+                    Err(e) => return format!("read failed: {e}"),
+                }
+            }
+            Err(e) => e,
         };
         tracing::warn!(peer = %peer.node, error = %error, "protocol error from a peer; dropping the link");
         return format!("protocol error: {error}");
     }
 }
 
+/// Hands each frame of a chunk to where it goes.
+async fn handle(
+    shared: &Arc<Shared>,
+    peer: &Arc<Peer>,
+    routes: &mut Routes,
+    chunk: &Bytes,
+) -> Result<(), WireError> {
+    for frame in frames::each(chunk) {
+        dispatch(shared, peer, routes, chunk, frame)?;
+        if std::mem::take(&mut routes.credited) {
+            // A credit frame is waiting in the link's buffer, and its writer
+            // was woken on this thread, where it would wait for the reader to
+            // run out of frames while the sender waits for the credit: let it
+            // run now.
+            tokio::task::yield_now().await;
+        }
+    }
+    Ok(())
+}
+
 fn dispatch(
     shared: &Arc<Shared>,
     peer: &Arc<Peer>,
     routes: &mut Routes,
-    frame: Bytes,
+    chunk: &Bytes,
+    frame: &[u8],
 ) -> Result<(), WireError> {
-    let (header, payload) = Header::decode(&frame)?;
-    let payload = frame.slice_ref(payload);
+    // Almost every frame: straight to its actor, no `Header` built.
+    if let Some((target, index, bytes)) = envelope::tell_at(frame) {
+        let payload = Payload { chunk, bytes };
+        inbound(shared, peer, routes, target, Named::Index(index), payload, None, None);
+        return Ok(());
+    }
+    let (header, payload) = Header::decode(frame)?;
+    let payload = Payload { chunk, bytes: payload };
     match header {
         Header::Tell { target, name } => {
             inbound(shared, peer, routes, target, Named::Name(name), payload, None, None)
@@ -128,7 +158,7 @@ fn dispatch(
             }
         }
         Header::Swim => {
-            if !shared.membership.send(Input::Swim(payload)) {
+            if !shared.membership.send(Input::Swim(payload.to_bytes())) {
                 tracing::debug!(peer = %peer.node, "gossip inbox full; a SWIM packet dropped");
             }
         }
@@ -203,6 +233,8 @@ struct Route {
 struct Routes {
     generation: u64,
     routes: Vec<Route>,
+    /// A credit frame went into the link's buffer since the last yield.
+    credited: bool,
 }
 
 /// More routes than this on one link: start over (a peer addressing many
@@ -296,7 +328,7 @@ fn inbound(
     routes: &mut Routes,
     target: u64,
     named: Named<'_>,
-    payload: Bytes,
+    payload: Payload<'_>,
     corr: Option<u64>,
     trace: Option<TraceContext>,
 ) {
@@ -312,6 +344,7 @@ fn inbound(
                 if route.credits >= credit_batch(window) {
                     peer.control(&Header::Credit { target, count: route.credits }, &[]);
                     route.credits = 0;
+                    routes.credited = true;
                 }
                 return;
             }
@@ -329,7 +362,12 @@ fn inbound(
         }
         return;
     } else {
-        inbound.queue.push_back(Queued::Raw { deliver: route.deliver.clone(), payload, corr, trace });
+        inbound.queue.push_back(Queued::Raw {
+            deliver: route.deliver.clone(),
+            payload: payload.to_bytes(),
+            corr,
+            trace,
+        });
     }
     if !inbound.draining {
         inbound.draining = true;
@@ -355,10 +393,12 @@ async fn deliver_in_trace(deliver: &dyn Deliver, undelivered: Undelivered, trace
     }
 }
 
-/// Credits go back after this many messages (and whenever the reader or a
-/// drain runs out of work).
+/// Credits go back after this many messages, half a window (and whenever
+/// the reader or a drain runs out of work): each credit frame costs a
+/// write here and a wake-up of the sender's reader there, and the sender
+/// still has half its window to send while the credit travels.
 fn credit_batch(window: u32) -> u32 {
-    (window / 4).max(1)
+    (window / 2).max(1)
 }
 
 /// Hands the queued messages to their actor in order, waiting for mailbox

@@ -1,7 +1,10 @@
 //! Framing: a 4-byte big-endian length, then that many bytes, with an
-//! explicit maximum (tokio-util's `LengthDelimitedCodec`). A frame is
-//! decoded only once it is complete and within the limit; a length over the
-//! limit is refused before any of its bytes are buffered.
+//! explicit maximum. A frame is decoded only once it is complete and within
+//! the limit; a length over the limit is refused before any of its bytes
+//! are buffered. The handshake reads frames with tokio-util's
+//! `LengthDelimitedCodec`; a link's reader splits a read's complete frames
+//! off together with [`complete`] and walks them with [`walk`], which the
+//! fuzz target checks against the codec.
 
 use bytes::{BufMut, BytesMut};
 use tokio_util::codec::{Decoder, LengthDelimitedCodec};
@@ -40,6 +43,48 @@ pub(crate) fn finish(out: &mut BytesMut, start: usize, limit: usize) -> Result<(
     Ok(())
 }
 
+/// The size the frame prefix at the start of `buf` declares, if the
+/// prefix is all there.
+pub(crate) fn declared(buf: &[u8]) -> Option<usize> {
+    match buf {
+        [a, b, c, d, ..] => Some(u32::from_be_bytes([*a, *b, *c, *d]) as usize),
+        _ => None,
+    }
+}
+
+/// Where the complete frames at the start of `buf` end (0: none yet). An
+/// error if the first frame that is not complete claims more than `limit`
+/// bytes; complete frames before such a frame are counted, and the error
+/// comes once they are taken off.
+pub(crate) fn complete(buf: &[u8], limit: usize) -> Result<usize, WireError> {
+    let mut end = 0;
+    while let Some(size) = declared(&buf[end..]) {
+        if size > limit {
+            if end > 0 {
+                break;
+            }
+            return Err(WireError::FrameTooLarge { size, limit });
+        }
+        if buf.len() - end - PREFIX < size {
+            break;
+        }
+        end += PREFIX + size;
+    }
+    Ok(end)
+}
+
+/// The frames (without their prefixes) of `frames`, which holds complete
+/// frames only (as [`complete`] found them).
+pub(crate) fn walk(frames: &[u8]) -> impl Iterator<Item = &[u8]> + '_ {
+    let mut rest = frames;
+    std::iter::from_fn(move || {
+        let size = declared(rest)?;
+        let frame = rest.get(PREFIX..PREFIX + size)?;
+        rest = &rest[PREFIX + size..];
+        Some(frame)
+    })
+}
+
 /// The codec's error as a wire error.
 pub(crate) fn read_error(error: std::io::Error, limit: usize) -> Result<WireError, std::io::Error> {
     // LengthDelimitedCodec reports an oversized frame as InvalidData, and
@@ -53,7 +98,23 @@ pub(crate) fn read_error(error: std::io::Error, limit: usize) -> Result<WireErro
     }
 }
 
-/// Splits `stream` into frames (for the fuzz target and tests).
+/// Splits `stream` into frames the link reader's way, as it would take
+/// them off its buffer: the number of complete frames, or the first error.
+pub(crate) fn walk_all(stream: &[u8], limit: usize) -> Result<usize, WireError> {
+    let mut rest = stream;
+    let mut frames = 0;
+    loop {
+        match complete(rest, limit)? {
+            0 => return Ok(frames),
+            end => {
+                frames += walk(&rest[..end]).count();
+                rest = &rest[end..];
+            }
+        }
+    }
+}
+
+/// Splits `stream` into frames with the codec (for the fuzz target and tests).
 pub(crate) fn split_all(stream: &[u8], limit: usize) -> Result<usize, WireError> {
     let mut codec = codec(limit);
     let mut buf = BytesMut::from(stream);
@@ -70,6 +131,37 @@ pub(crate) fn split_all(stream: &[u8], limit: usize) -> Result<usize, WireError>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The same answer from the codec and the reader's splitting (a
+    /// too-large frame's size aside: the codec does not report it).
+    fn agree(stream: &[u8], limit: usize) -> Result<(), TestCaseError> {
+        match (split_all(stream, limit), walk_all(stream, limit)) {
+            (Ok(a), Ok(b)) => prop_assert_eq!(a, b),
+            (Err(WireError::FrameTooLarge { .. }), Err(WireError::FrameTooLarge { .. })) => {}
+            (a, b) => prop_assert!(false, "{a:?} against {b:?}"),
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #[test]
+        fn the_reader_splits_as_the_codec_does(
+            sizes in prop::collection::vec(0usize..40, 0..12),
+            limit in 1usize..48,
+            cut in any::<prop::sample::Index>(),
+            garbage in prop::collection::vec(any::<u8>(), 0..8),
+        ) {
+            let mut out = BytesMut::new();
+            for (i, size) in sizes.iter().enumerate() {
+                out.put_u32(*size as u32);
+                out.extend_from_slice(&vec![i as u8; *size]);
+            }
+            out.extend_from_slice(&garbage);
+            agree(&out, limit)?;
+            agree(&out[..cut.index(out.len() + 1)], limit)?;
+        }
+    }
 
     #[test]
     fn frames_round_trip_and_the_limit_holds_both_ways() {
@@ -80,8 +172,10 @@ mod tests {
             finish(&mut out, start, 8).unwrap();
         }
         assert_eq!(split_all(&out, 8), Ok(3));
+        assert_eq!(walk_all(&out, 8), Ok(3));
         // A truncated last frame is not a frame yet.
         assert_eq!(split_all(&out[..out.len() - 1], 8), Ok(2));
+        assert_eq!(walk_all(&out[..out.len() - 1], 8), Ok(2));
 
         let start = begin(&mut out);
         out.extend_from_slice(&[0; 9]);
@@ -92,5 +186,6 @@ mod tests {
         // A prefix that claims 4 GiB is refused before anything is buffered.
         let huge = [0xff, 0xff, 0xff, 0xff, 1, 2, 3];
         assert!(matches!(split_all(&huge, 1024), Err(WireError::FrameTooLarge { .. })));
+        assert!(matches!(walk_all(&huge, 1024), Err(WireError::FrameTooLarge { .. })));
     }
 }

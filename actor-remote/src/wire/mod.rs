@@ -99,9 +99,20 @@ pub mod fuzzing {
         out.to_vec()
     }
 
-    /// Splits a byte stream into frames with the transport's frame codec
-    /// and `limit`; the number of complete frames, or the first error.
+    /// Splits a byte stream into frames under `limit`, both ways the
+    /// transport does (the handshake's codec, the link reader's splitting);
+    /// the number of complete frames, or the first error.
+    ///
+    /// # Panics
+    /// If the two ways disagree: that is what the fuzz target looks for.
     pub fn decode_frames(stream: &[u8], limit: usize) -> Result<usize, WireError> {
-        super::frame::split_all(stream, limit)
+        let codec = super::frame::split_all(stream, limit);
+        let reader = super::frame::walk_all(stream, limit);
+        match (&codec, &reader) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "the codec and the reader count different frames"),
+            (Err(WireError::FrameTooLarge { .. }), Err(WireError::FrameTooLarge { .. })) => {}
+            _ => panic!("the codec and the reader disagree: {codec:?} against {reader:?}"),
+        }
+        codec
     }
 }
