@@ -79,6 +79,10 @@ pub(crate) struct Peer {
     /// acknowledged: resent on every new link.
     unacked: Mutex<HashMap<(u64, u64), StopReason>>,
     state: watch::Sender<LinkState>,
+    /// The current link's number (0: none). A reader hands nothing on once
+    /// its link is not the current one: a link that replaced it may already
+    /// be delivering what the peer sent after, and order would not hold.
+    current: AtomicU64,
     /// Who dialed the current link, and how to close it.
     link: Mutex<Option<(NodeId, CancellationToken)>>,
     /// Why this node closed the link, for the fact that reports it.
@@ -182,6 +186,7 @@ impl Peer {
             watched_by: Mutex::new(std::collections::HashSet::new()),
             unacked: Mutex::new(HashMap::new()),
             state: watch::Sender::new(LinkState::Down),
+            current: AtomicU64::new(0),
             link: Mutex::new(None),
             close_reason: Mutex::new(None),
             gone: AtomicBool::new(false),
@@ -237,6 +242,9 @@ impl Peer {
     /// remote actor's window starts full again (the receiver's queues of
     /// the old link are bounded apart). A link it replaces is closed.
     pub(crate) fn link_up(&self, link: u64, dialer: NodeId, cancel: CancellationToken) {
+        // Before the new link's reader starts: the old one's stops handing
+        // frames on from here.
+        self.current.store(link, Ordering::Release);
         if let Some((_, old)) = self.link.lock().replace((dialer, cancel)) {
             old.cancel();
             // What the old link carried may be lost with it, and its end is
@@ -274,9 +282,16 @@ impl Peer {
             }
         });
         if current {
+            let _ = self.current.compare_exchange(link, 0, Ordering::AcqRel, Ordering::Relaxed);
             self.fail_pending();
         }
         current
+    }
+
+    /// Whether `link` is the peer's current link: a reader checks it before
+    /// each frame, and under the actor's inbound lock before delivering.
+    pub(crate) fn is_current(&self, link: u64) -> bool {
+        self.current.load(Ordering::Acquire) == link
     }
 
     /// The peer is gone for good; returns how many frames were dropped

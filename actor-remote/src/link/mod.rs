@@ -230,7 +230,7 @@ fn establish(
     });
     let (s, p) = (shared.clone(), peer.clone());
     shared.tasks.spawn(async move {
-        let reason = reader::run(&s, &p, read, read_buf, &cancel).await;
+        let reason = reader::run(&s, &p, link, read, read_buf, &cancel).await;
         link_lost(&s, &p, link, &cancel, reason, dialed);
     });
     Some(peer)

@@ -33,19 +33,22 @@ const UNKNOWN_MESSAGE: &str = "(unknown remote message)";
 /// the old one's messages still wait).
 const WINDOWS_QUEUED: usize = 4;
 
-/// Reads until the link breaks; returns why it ended.
+/// Reads link `link` until it breaks or another link replaces it;
+/// returns why it ended.
 pub(super) async fn run(
     shared: &Arc<Shared>,
     peer: &Arc<Peer>,
+    link: u64,
     read: ReadHalf<Box<dyn Io>>,
     read_buf: BytesMut,
     cancel: &CancellationToken,
 ) -> String {
     let mut frames = Frames::new(read, read_buf, shared.config.max_frame);
-    let mut routes = Routes::default();
+    let mut routes = Routes { link, ..Routes::default() };
     loop {
         let error = match frames.complete() {
             Ok(Some(chunk)) => match handle(shared, peer, &mut routes, &chunk).await {
+                Ok(()) if routes.replaced => return "replaced by a newer link".to_owned(),
                 Ok(()) => continue,
                 Err(e) => e,
             },
@@ -84,6 +87,15 @@ async fn handle(
     chunk: &Bytes,
 ) -> Result<(), WireError> {
     for frame in frames::each(chunk) {
+        if !peer.is_current(routes.link) {
+            // Another link replaced this one: what it still holds is lost
+            // with it (at most once); handed on now, it could overtake what
+            // the new link already delivered.
+            routes.replaced = true;
+        }
+        if routes.replaced {
+            return Ok(());
+        }
         dispatch(shared, peer, routes, chunk, frame)?;
         if std::mem::take(&mut routes.credited) {
             // A credit frame is waiting in the link's buffer, and its writer
@@ -235,6 +247,10 @@ struct Routes {
     routes: Vec<Route>,
     /// A credit frame went into the link's buffer since the last yield.
     credited: bool,
+    /// The link this reader reads.
+    link: u64,
+    /// The link is no longer the peer's current one: nothing more is handed on.
+    replaced: bool,
 }
 
 /// More routes than this on one link: start over (a peer addressing many
@@ -333,9 +349,17 @@ fn inbound(
     trace: Option<TraceContext>,
 ) {
     let window = shared.config.window;
+    let link = routes.link;
     let Some(route) = routes.route(shared, peer, target, named, corr) else { return };
     let reply = corr.map(|corr| ReplyRoute { peer: peer.clone(), corr });
     let mut inbound = route.queue.lock();
+    if !peer.is_current(link) {
+        // Checked under the actor's inbound lock, which the new link's
+        // reader takes too: once it delivered anything, this sees it.
+        drop(inbound);
+        routes.replaced = true;
+        return;
+    }
     if inbound.queue.is_empty() && !inbound.draining {
         match in_trace(trace, || route.deliver.try_deliver(&payload, reply)) {
             Ok(()) => {
