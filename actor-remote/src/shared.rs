@@ -103,6 +103,11 @@ impl Shared {
         self.links.send_modify(|n| *n += 1);
     }
 
+    /// Whether any peer has a live link now.
+    pub(crate) fn has_live_peer(&self) -> bool {
+        self.peers.read().values().any(|peer| matches!(peer.state(), crate::peer::LinkState::Up(_)))
+    }
+
     pub(crate) fn peer(&self, node: NodeId) -> Option<Arc<Peer>> {
         self.peers.read().get(&node).cloned()
     }

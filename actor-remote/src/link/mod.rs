@@ -313,10 +313,19 @@ fn redial_delays() -> impl Iterator<Item = Duration> {
 }
 
 /// Dials a seed until a link is up (with back-off); after that, a broken
-/// link is redialed by the link's own logic.
+/// link is redialed by the link's own logic. It stops, too, once any member
+/// linked to this node: a seed is the way into the cluster, and gossip
+/// introduces the rest. (A discovery seed, such as actor-nats's, would
+/// otherwise open a second link to a member that had just linked to this
+/// node, and one of the two links would replace the other with what it
+/// carried.)
 pub(crate) async fn keep_dialing(shared: Arc<Shared>, addr: String) {
     let mut delays = redial_delays();
     loop {
+        if shared.has_live_peer() {
+            tracing::debug!(seed = %addr, "linked to the cluster; the seed is not dialed again");
+            return;
+        }
         match connect(&shared, &addr).await {
             Ok(_) | Err(ConnectError::ShuttingDown) => return,
             Err(e) => tracing::info!(seed = %addr, error = %e, "seed not reached yet; retrying"),
