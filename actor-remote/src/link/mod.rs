@@ -223,10 +223,13 @@ fn establish(
         listen: hello.listen.clone(),
     }));
     claims::reclaim(shared, &peer);
-    let (s, p, c) = (shared.clone(), peer.clone(), cancel.clone());
+    // Whichever of the two tasks sees the link end first reports it, and
+    // with it the address to redial (if this node dialed): a write that
+    // fails before the read sees the end must not leave the link undialed.
+    let (s, p, c, redial) = (shared.clone(), peer.clone(), cancel.clone(), dialed.clone());
     shared.tasks.spawn(async move {
         let reason = writer::run(&p, link, write, &c, s.config.write_timeout).await;
-        link_lost(&s, &p, link, &c, reason, None);
+        link_lost(&s, &p, link, &c, reason, redial);
     });
     let (s, p) = (shared.clone(), peer.clone());
     shared.tasks.spawn(async move {
