@@ -58,5 +58,4 @@ mod system_shutdown;
 mod systems_isolated;
 mod tell;
 mod timers_streams;
-mod traces;
 mod watch;

@@ -8,4 +8,3 @@ mod links;
 mod messaging;
 mod proxy;
 mod tls;
-mod traces;

@@ -2,6 +2,10 @@
 //! other node records the sender's trace id and its span as the remote
 //! parent, for tells and asks alike. One thread runs both nodes, so one
 //! capturing subscriber sees both sides.
+//!
+//! A test binary of its own: tracing decides which spans are enabled
+//! from every subscriber alive in the process, and another test's threads
+//! could make this one's spans go unrecorded.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -13,7 +17,11 @@ use tracing::{Instrument, Subscriber};
 use tracing_subscriber::layer::{Context as LayerContext, SubscriberExt};
 use tracing_subscriber::Layer;
 
-use crate::common::*;
+#[path = "remote/common.rs"]
+#[allow(dead_code)]
+mod common;
+
+use common::*;
 
 /// The fields of every `handle` span.
 #[derive(Clone, Default)]

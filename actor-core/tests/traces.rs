@@ -2,6 +2,11 @@
 //! actor's span; a tell's handler follows from the sender's span, an ask's
 //! handler is a child of the asker's span; the trace id travels along.
 //! A capturing layer records every span's parent and follows-from links.
+//!
+//! A test binary of its own: tracing decides which spans are enabled from
+//! every subscriber alive in the process, and the behaviour tests' threads
+//! could make these tests' spans go unrecorded (actor-remote's trace test
+//! failed that way once in CI, in a binary shared with other tests).
 
 use std::collections::HashMap;
 use std::future::IntoFuture;
