@@ -63,7 +63,8 @@
 //! messages: every decoder of network bytes) → `peer` (one peer
 //! incarnation: its outbound buffer, pending answers, credits, inbound
 //! queues) → `exposed` (local actors by name, their decoders) → `tls`
-//! (the byte stream under a link) → `shared` (what a node's tasks share) →
+//! (the byte stream under a link) → `intents` (handshakes in flight, and
+//! which of two simultaneous links wins) → `shared` (what a node's tasks share) →
 //! `link` (dial, accept, handshake, the reader and writer tasks, reconnect)
 //! → `endpoint` (a remote actor behind an `ActorRef`) → `node` (the public
 //! face).
@@ -77,6 +78,7 @@ mod error;
 mod exposed;
 pub mod facts;
 mod gossip;
+mod intents;
 mod link;
 mod membership;
 pub mod net;

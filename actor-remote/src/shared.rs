@@ -13,8 +13,9 @@ use tokio_util::task::TaskTracker;
 use crate::config::Config;
 use crate::exposed::Exposed;
 use crate::facts::PeerDown;
+use crate::intents::Intents;
 use crate::membership::Membership;
-use crate::peer::Peer;
+use crate::peer::{LinkState, Peer};
 use crate::shared_events::SharedEvents;
 use crate::tls::Tls;
 use crate::wire::handshake::Me;
@@ -42,6 +43,8 @@ pub(crate) struct Shared {
     /// One dial at a time per address: a seed's redial, a lost member's
     /// redial and gossip may all decide to dial one address at once.
     pub(crate) dialing: parking_lot::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Handshakes in flight, per peer: which of two links dialed at once wins.
+    pub(crate) intents: Intents,
 }
 
 impl Shared {
@@ -105,7 +108,20 @@ impl Shared {
 
     /// Whether any peer has a live link now.
     pub(crate) fn has_live_peer(&self) -> bool {
-        self.peers.read().values().any(|peer| matches!(peer.state(), crate::peer::LinkState::Up(_)))
+        self.peers.read().values().any(|peer| matches!(peer.state(), LinkState::Up(_)))
+    }
+
+    /// Who dialed this node's live link to incarnation `incarnation` of
+    /// `node`, if it has one.
+    pub(crate) fn live_link(&self, node: NodeId, incarnation: u64) -> Option<NodeId> {
+        let peer = self.peer(node)?;
+        let live =
+            peer.incarnation == incarnation && !peer.is_gone() && matches!(peer.state(), LinkState::Up(_));
+        if live {
+            peer.link_dialer()
+        } else {
+            None
+        }
     }
 
     pub(crate) fn peer(&self, node: NodeId) -> Option<Arc<Peer>> {

@@ -18,8 +18,25 @@ pub(crate) fn framed(io: Box<dyn Io>) -> Handshaking {
     Framed::new(io, frame::codec(frame::HANDSHAKE_LIMIT))
 }
 
-/// Runs the dialer's side; the peer's hello once both proofs hold.
-pub(crate) async fn dial(conn: &mut Handshaking, me: &Me, secret: &[u8]) -> Result<Hello, HandshakeError> {
+/// How a handshake that nobody refused ended.
+pub(crate) enum Outcome<G> {
+    /// Both proofs held and the link may carry messages; `G` keeps the
+    /// handshake noted as in flight until the link is established.
+    Welcomed(Hello, G),
+    /// One side has another link (or handshake) with the other that wins;
+    /// this connection closes, and nothing was sent over it.
+    Redundant(Hello),
+}
+
+/// Runs the dialer's side. Once the acceptor has proved itself, `go`
+/// decides whether this link is wanted (`None`: another link to that node
+/// wins, and the dialer says so instead of proving itself).
+pub(crate) async fn dial<G>(
+    conn: &mut Handshaking,
+    me: &Me,
+    secret: &[u8],
+    go: impl FnOnce(&Hello) -> Option<G>,
+) -> Result<Outcome<G>, HandshakeError> {
     let mine = me.hello();
     send(conn, |out| mine.encode(out)).await?;
     let (theirs, their_proof) = match Step::decode(&receive(conn).await?)? {
@@ -33,17 +50,29 @@ pub(crate) async fn dial(conn: &mut Handshaking, me: &Me, secret: &[u8]) -> Resu
     if !verify(secret, Role::Acceptor, &mine, &theirs, &their_proof) {
         return Err(refuse(conn, HandshakeError::BadProof).await);
     }
+    let Some(going) = go(&theirs) else {
+        let _ = send(conn, |out| Step::Linked.encode(out)).await;
+        return Ok(Outcome::Redundant(theirs));
+    };
     let proof = proof(secret, Role::Dialer, &mine, &theirs);
     send(conn, |out| Step::Proof { proof }.encode(out)).await?;
     match Step::decode(&receive(conn).await?)? {
-        Step::Welcome => Ok(theirs),
+        Step::Welcome => Ok(Outcome::Welcomed(theirs, going)),
+        Step::Linked => Ok(Outcome::Redundant(theirs)),
         Step::Refused { reason } => Err(HandshakeError::RefusedByPeer(reason)),
         other => Err(unexpected(&other)),
     }
 }
 
-/// Runs the acceptor's side; the dialer's hello once both proofs hold.
-pub(crate) async fn accept(conn: &mut Handshaking, me: &Me, secret: &[u8]) -> Result<Hello, HandshakeError> {
+/// Runs the acceptor's side. Once the dialer has proved itself, `go`
+/// decides whether this link is wanted (`None`: this node's own link to
+/// the dialer wins, and it says so instead of welcoming it).
+pub(crate) async fn accept<G>(
+    conn: &mut Handshaking,
+    me: &Me,
+    secret: &[u8],
+    go: impl FnOnce(&Hello) -> Option<G>,
+) -> Result<Outcome<G>, HandshakeError> {
     let first = receive(conn).await?;
     let theirs = match Hello::decode(&first) {
         Ok(hello) => hello,
@@ -57,14 +86,20 @@ pub(crate) async fn accept(conn: &mut Handshaking, me: &Me, secret: &[u8]) -> Re
     send(conn, |out| Step::Challenge { hello: mine.clone(), proof }.encode(out)).await?;
     let their_proof = match Step::decode(&receive(conn).await?)? {
         Step::Proof { proof } => proof,
+        // Not proved, but nothing is given: the connection just closes.
+        Step::Linked => return Ok(Outcome::Redundant(theirs)),
         Step::Refused { reason } => return Err(HandshakeError::RefusedByPeer(reason)),
         other => return Err(refuse(conn, unexpected(&other)).await),
     };
     if !verify(secret, Role::Dialer, &theirs, &mine, &their_proof) {
         return Err(refuse(conn, HandshakeError::BadProof).await);
     }
+    let Some(going) = go(&theirs) else {
+        let _ = send(conn, |out| Step::Linked.encode(out)).await;
+        return Ok(Outcome::Redundant(theirs));
+    };
     send(conn, |out| Step::Welcome.encode(out)).await?;
-    Ok(theirs)
+    Ok(Outcome::Welcomed(theirs, going))
 }
 
 fn unexpected(step: &Step) -> HandshakeError {
@@ -73,6 +108,7 @@ fn unexpected(step: &Step) -> HandshakeError {
         Step::Proof { .. } => "proof",
         Step::Welcome => "welcome",
         Step::Refused { .. } => "refusal",
+        Step::Linked => "linked",
     };
     HandshakeError::Wire(crate::wire::WireError::malformed("handshake", format!("unexpected {name}")))
 }

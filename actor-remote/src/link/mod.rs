@@ -24,6 +24,7 @@ use crate::net::Listener;
 use crate::peer::{LinkState, Peer};
 use crate::shared::Shared;
 use crate::wire::handshake::Hello;
+use handshake::Outcome;
 
 pub(crate) use crate::tls::Io;
 use crate::tls::NotTls;
@@ -72,10 +73,14 @@ async fn dial(shared: &Arc<Shared>, addr: &str) -> Result<Arc<Peer>, ConnectErro
             None => tcp,
         };
         let mut conn = handshake::framed(io);
-        let hello = handshake::dial(&mut conn, &shared.me, &shared.config.secret).await?;
-        Ok::<_, HandshakeError>((conn, hello))
+        let go = |theirs: &Hello| {
+            let live = || shared.live_link(theirs.node, theirs.incarnation);
+            shared.intents.dial((theirs.node, theirs.incarnation), live)
+        };
+        let outcome = handshake::dial(&mut conn, &shared.me, &shared.config.secret, go).await?;
+        Ok::<_, HandshakeError>((conn, outcome))
     };
-    let (conn, hello) = match tokio::time::timeout(timeout, handshake).await {
+    let (conn, outcome) = match tokio::time::timeout(timeout, handshake).await {
         Ok(Ok(done)) => done,
         Ok(Err(reason)) => return Err(failed(reason, remote)),
         Err(_) => {
@@ -83,10 +88,41 @@ async fn dial(shared: &Arc<Shared>, addr: &str) -> Result<Arc<Peer>, ConnectErro
             return Err(ConnectError::Timeout { addr: addr.to_owned() });
         }
     };
+    let (hello, _going) = match outcome {
+        Outcome::Welcomed(hello, going) => (hello, going),
+        Outcome::Redundant(hello) => {
+            drop(conn);
+            tracing::debug!(peer = %hello.node, %addr, "another link to this node wins; waiting for it");
+            return wait_for_link(shared, &hello, addr).await;
+        }
+    };
     let node = hello.node;
     let parts = conn.into_parts();
     establish(shared, parts.io, parts.read_buf, hello, Some(addr.to_owned()), remote)
         .ok_or_else(|| ConnectError::Departed { addr: addr.to_owned(), node })
+}
+
+/// A dial found that another link to the node that answered wins (one up,
+/// or in its handshake): waits for that link, for at most the handshake
+/// timeout.
+async fn wait_for_link(shared: &Arc<Shared>, hello: &Hello, addr: &str) -> Result<Arc<Peer>, ConnectError> {
+    let deadline = tokio::time::Instant::now() + shared.config.handshake_timeout;
+    let mut links = shared.links.subscribe();
+    loop {
+        if shared.live_link(hello.node, hello.incarnation).is_some() {
+            if let Some(peer) = shared.peer(hello.node) {
+                return Ok(peer);
+            }
+        }
+        tokio::select! {
+            () = shared.shutdown.cancelled() => return Err(ConnectError::ShuttingDown),
+            changed = tokio::time::timeout_at(deadline, links.changed()) => {
+                if !matches!(changed, Ok(Ok(()))) {
+                    return Err(ConnectError::Timeout { addr: addr.to_owned() });
+                }
+            }
+        }
+    }
 }
 
 /// Accepts connections until the node shuts down; each runs its
@@ -128,17 +164,25 @@ async fn accept_one(shared: Arc<Shared>, tcp: Box<dyn Io>, remote: Option<Socket
             None => tcp,
         };
         let mut conn = handshake::framed(io);
-        let hello = handshake::accept(&mut conn, &shared.me, &shared.config.secret).await?;
-        Ok::<_, HandshakeError>((conn, hello))
+        let go = |theirs: &Hello| {
+            let live = || shared.live_link(theirs.node, theirs.incarnation);
+            shared.intents.accept(shared.node(), (theirs.node, theirs.incarnation), live)
+        };
+        let outcome = handshake::accept(&mut conn, &shared.me, &shared.config.secret, go).await?;
+        Ok::<_, HandshakeError>((conn, outcome))
     };
     let outcome = tokio::select! {
         () = shared.shutdown.cancelled() => return,
         outcome = tokio::time::timeout(shared.config.handshake_timeout, handshake) => outcome,
     };
     let reason = match outcome {
-        Ok(Ok((conn, hello))) => {
+        Ok(Ok((conn, Outcome::Welcomed(hello, _going)))) => {
             let parts = conn.into_parts();
             establish(&shared, parts.io, parts.read_buf, hello, None, remote);
+            return;
+        }
+        Ok(Ok((_, Outcome::Redundant(hello)))) => {
+            tracing::debug!(peer = %hello.node, addr = ?remote, "another link with this node wins; closing");
             return;
         }
         Ok(Err(reason)) => reason.to_string(),

@@ -255,6 +255,7 @@ impl<C: Codec> NodeBuilder<C> {
             local,
             network: self.network,
             dialing: parking_lot::Mutex::default(),
+            intents: Default::default(),
         });
         shared.tasks.spawn(gossip::run(shared.clone(), gossip_inbox));
         if let Some(listener) = listener {

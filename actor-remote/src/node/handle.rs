@@ -106,6 +106,9 @@ impl<C: Codec> Node<C> {
     }
 
     /// Dials `addr` now and waits for the handshake; the peer's node id.
+    /// Two nodes keep one link: if this node already has one to the node
+    /// that answers (or that node is dialing this one at the same time),
+    /// the dial gives way to it and returns once it is up.
     ///
     /// # Errors
     /// A clear [`ConnectError`]: unreachable, timed out, or refused in the

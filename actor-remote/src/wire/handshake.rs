@@ -10,6 +10,12 @@
 //!   ◀─  Welcome   (or Refused{reason}, at any step, from either side)
 //! ```
 //!
+//! Instead of its proof, a dialer may say `Linked`: the acceptor's hello
+//! named a node it already has a link (or a handshake) with. An acceptor
+//! may say `Linked` instead of `Welcome`: its own link to the dialer wins
+//! (see [`intents`](crate::intents)). Either way the connection closes
+//! quietly, and nothing was ever sent over it.
+//!
 //! The transcript holds both nonces and both identities, so a proof is
 //! good for one connection only: a recorded handshake replayed later meets
 //! a fresh nonce and fails.
@@ -36,7 +42,10 @@ pub(crate) const MAGIC: [u8; 4] = *b"ACTR";
 ///
 /// 3: `TellAt`, a tell that names its message by its index among the
 /// target's wire names instead of by the name.
-pub(crate) const VERSION: u16 = 3;
+///
+/// 4: the handshake step `Linked`, by which two nodes that dial each other
+/// at once keep one link before either carries anything.
+pub(crate) const VERSION: u16 = 4;
 
 /// Bytes of a nonce and of a proof.
 pub(crate) const NONCE_LEN: usize = 32;
@@ -85,6 +94,9 @@ pub(crate) enum Step {
     Welcome,
     /// The sender refuses the connection, and says why.
     Refused { reason: String },
+    /// The sender has another link (or handshake) with the other side,
+    /// which wins: this connection is not needed, and closes.
+    Linked,
 }
 
 impl Hello {
@@ -225,7 +237,7 @@ mod tests {
         #[test]
         fn steps_round_trip(reason in ".{0,64}", proof in any::<[u8; 32]>()) {
             for step in [Step::Refused { reason: reason.clone() }, Step::Proof { proof }, Step::Welcome,
-                         Step::Challenge { hello: hello(5, 6), proof }] {
+                         Step::Challenge { hello: hello(5, 6), proof }, Step::Linked] {
                 let mut out = BytesMut::new();
                 step.encode(&mut out);
                 prop_assert_eq!(Step::decode(&out).unwrap(), step);

@@ -93,8 +93,14 @@ async fn no_more(rx: &mut mpsc::UnboundedReceiver<Terminated>) {
 async fn members_find_each_other_through_one_seed() {
     let (_sa, a) = start(None).await;
     let seed = a.local_addr().unwrap().to_string();
-    let (sb, b) = start(Some(seed.clone())).await;
+    // Subscribed before b starts: b may hear of a before `start` returns.
+    let sb = ActorSystem::new();
     let mut b_ups = sb.events().subscribe::<NodeUp>();
+    let b = fast(Node::builder(&sb).listen("127.0.0.1:0").secret(SECRET))
+        .seed(seed.clone())
+        .start()
+        .await
+        .unwrap();
     let (_sc, c) = start(Some(seed)).await;
     converge(&[&a, &b, &c], 2).await;
     // b was never told c's address: gossip did.

@@ -97,6 +97,12 @@ async fn a_version_2_peer_is_refused_on_both_sides() {
     refuses_version(2).await;
 }
 
+/// Version 3 could not decode version 4's handshake step `Linked`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_version_3_peer_is_refused_on_both_sides() {
+    refuses_version(3).await;
+}
+
 async fn refuses_version(version: u16) {
     let (system, node) = node().await;
     let mut hello = b"ACTR".to_vec();
@@ -111,7 +117,7 @@ async fn refuses_version(version: u16) {
     let mut answer = Vec::new();
     tokio::time::timeout(WAIT, tcp.read_to_end(&mut answer)).await.unwrap().unwrap();
     let fact = next(&mut refused).await;
-    let expected = format!("protocol version {version} is not supported (this node speaks 3)");
+    let expected = format!("protocol version {version} is not supported (this node speaks 4)");
     assert!(fact.reason.contains(&expected), "{}", fact.reason);
     // The refusal the peer reads says the same.
     assert!(String::from_utf8_lossy(&answer).contains(&expected), "{answer:?}");

@@ -175,11 +175,13 @@ async fn dropping_the_last_node_handle_closes_it() {
 }
 
 /// A second link between two linked nodes replaces the first while tells
-/// stream over it (here the same node dials again, through a proxy, so the
-/// address is new; two nodes dialing each other at once end the same way).
-/// What the actor receives stays in order and nothing comes twice: the
-/// first link's reader hands nothing on once the second is current (what
-/// it still held is lost with it: at most once).
+/// stream over it: here the dialer's end of the first link breaks while
+/// the other node still holds its own end (a one-sided break, as after a
+/// reset that only one side saw), so the dialer redials and the other node
+/// takes the new link in place of the old. What the actor receives stays
+/// in order and nothing comes twice: the first link's reader hands nothing
+/// on once the second is current (what it still held is lost with it: at
+/// most once).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_link_replaced_while_tells_stream_keeps_their_order() {
     const N: u64 = 20_000;
@@ -189,10 +191,9 @@ async fn a_link_replaced_while_tells_stream_keeps_their_order() {
         let (sb, b) = node().await;
         let ledger = sb.spawn(Ledger::default());
         b.expose("ledger", &ledger).await.unwrap();
-        let b_addr = b.local_addr().unwrap();
-        a.connect(&b_addr.to_string()).await.expect("linked");
+        let proxy = Proxy::start(b.local_addr().unwrap()).await;
+        a.connect(&proxy.addr.to_string()).await.expect("linked");
         let remote = a.lookup::<Ledger>("ledger").await.expect("found");
-        let proxy = Proxy::start(b_addr).await;
         let quarter = std::sync::Arc::new(tokio::sync::Notify::new());
         let sender = {
             let (remote, quarter) = (remote.clone(), quarter.clone());
@@ -206,9 +207,9 @@ async fn a_link_replaced_while_tells_stream_keeps_their_order() {
             })
         };
         quarter.notified().await;
-        let mut ups = sa.events().subscribe::<PeerConnected>();
-        a.connect(&proxy.addr.to_string()).await.expect("a second link");
-        assert_eq!(next(&mut ups).await.node, b.id(), "the second link replaced the first");
+        let mut replaced = sb.events().subscribe::<PeerConnected>();
+        proxy.sever_client();
+        assert_eq!(next(&mut replaced).await.node, a.id(), "the second link replaced the first");
         tokio::time::timeout(WAIT, sender).await.expect("the sender ends").unwrap();
         let entries = remote.ask(Entries).await.expect("entries");
         assert!(entries.windows(2).all(|w| w[0] < w[1]), "out of order or twice: {entries:?}");
@@ -219,4 +220,35 @@ async fn a_link_replaced_while_tells_stream_keeps_their_order() {
         drop((sa, sb));
     }
     eprintln!("messages lost with the replaced link, per round: {lost:?}");
+}
+
+/// Two nodes that dial each other at the same moment (each a seed of the
+/// other, or a discovery that answers both ways) keep one link, settled
+/// in the handshake: neither sees a second link come up and replace the
+/// first (which would end the asks waiting on it as `Unreachable`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_dialing_each_other_at_once_keep_one_link() {
+    for round in 0..40 {
+        let (sa, a) = node().await;
+        let (sb, b) = node().await;
+        let mut ups_a = sa.events().subscribe::<PeerConnected>();
+        let mut ups_b = sb.events().subscribe::<PeerConnected>();
+        let ledger = sb.spawn(Ledger::default());
+        b.expose("ledger", &ledger).await.unwrap();
+        let (a_addr, b_addr) = (a.local_addr().unwrap().to_string(), b.local_addr().unwrap().to_string());
+        let (from_a, from_b) = tokio::join!(a.connect(&b_addr), b.connect(&a_addr));
+        assert_eq!(from_a.expect("a linked"), b.id(), "round {round}");
+        assert_eq!(from_b.expect("b linked"), a.id(), "round {round}");
+        // Both dials have ended: any second link would be up by now.
+        let remote = a.lookup::<Ledger>("ledger").await.expect("found");
+        remote.tell(Record(round)).await.unwrap();
+        assert_eq!(remote.ask(Entries).await, Ok(vec![round]), "round {round}");
+        assert_eq!(next(&mut ups_a).await.node, b.id());
+        assert_eq!(next(&mut ups_b).await.node, a.id());
+        assert!(ups_a.try_recv().is_none(), "a second link came up on a in round {round}");
+        assert!(ups_b.try_recv().is_none(), "a second link came up on b in round {round}");
+        a.shutdown().await;
+        b.shutdown().await;
+        drop((sa, sb));
+    }
 }

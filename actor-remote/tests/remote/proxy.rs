@@ -2,6 +2,7 @@
 //! and cuts: how the tests reach a link after its handshake.
 
 use std::net::SocketAddr;
+use std::os::fd::{AsFd, OwnedFd};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
@@ -23,6 +24,7 @@ pub(crate) struct Proxy {
     stall: watch::Sender<bool>,
     stall_answers: watch::Sender<bool>,
     cut: watch::Sender<u64>,
+    sever: watch::Sender<u64>,
     refuse: watch::Sender<bool>,
 }
 
@@ -40,6 +42,9 @@ impl Proxy {
         let (stall_answers, answers_stalled) = watch::channel(false);
         let (cut, cuts) = watch::channel(0u64);
         let (refuse, refusing) = watch::channel(false);
+        let (sever, severs) = watch::channel(0u64);
+        // The server ends of severed connections: open, and silent.
+        let held: Arc<Mutex<Vec<OwnedFd>>> = Arc::default();
         let record = recorded.clone();
         tokio::spawn(async move {
             loop {
@@ -51,6 +56,12 @@ impl Proxy {
                 let Ok(server) = TcpStream::connect(target).await else { return };
                 let generation = *cuts.borrow();
                 let mut cut_here = cuts.clone();
+                let severed = *severs.borrow();
+                let mut sever_here = severs.clone();
+                // A second descriptor of the server's socket keeps it open
+                // after the forwarding ends, if the client's end is severed.
+                let Ok(server_fd) = server.as_fd().try_clone_to_owned() else { return };
+                let held = held.clone();
                 let forward = forward(
                     client,
                     server,
@@ -62,11 +73,12 @@ impl Proxy {
                     tokio::select! {
                         () = forward => {}
                         _ = cut_here.wait_for(|g| *g != generation) => {}
+                        _ = sever_here.wait_for(|g| *g != severed) => held.lock().push(server_fd),
                     }
                 });
             }
         });
-        Proxy { addr, recorded, answered, inject, stall, stall_answers, cut, refuse }
+        Proxy { addr, recorded, answered, inject, stall, stall_answers, cut, sever, refuse }
     }
 
     /// Writes `bytes` to the server as if the client had sent them.
@@ -101,6 +113,13 @@ impl Proxy {
     /// connections are forwarded again.
     pub(crate) fn cut(&self) {
         self.cut.send_modify(|g| *g += 1);
+    }
+
+    /// Closes the client's end of the live connections and leaves the
+    /// server's open and silent: the client sees its link end, the server
+    /// still holds it (until something tells it otherwise).
+    pub(crate) fn sever_client(&self) {
+        self.sever.send_modify(|g| *g += 1);
     }
 }
 
