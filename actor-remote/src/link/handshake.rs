@@ -51,8 +51,7 @@ pub(crate) async fn dial<G>(
         return Err(refuse(conn, HandshakeError::BadProof).await);
     }
     let Some(going) = go(&theirs) else {
-        let _ = send(conn, |out| Step::Linked.encode(out)).await;
-        return Ok(Outcome::Redundant(theirs));
+        return Ok(give_way(conn, theirs).await);
     };
     let proof = proof(secret, Role::Dialer, &mine, &theirs);
     send(conn, |out| Step::Proof { proof }.encode(out)).await?;
@@ -95,11 +94,17 @@ pub(crate) async fn accept<G>(
         return Err(refuse(conn, HandshakeError::BadProof).await);
     }
     let Some(going) = go(&theirs) else {
-        let _ = send(conn, |out| Step::Linked.encode(out)).await;
-        return Ok(Outcome::Redundant(theirs));
+        return Ok(give_way(conn, theirs).await);
     };
     send(conn, |out| Step::Welcome.encode(out)).await?;
     Ok(Outcome::Welcomed(theirs, going))
+}
+
+/// Tells the other side that another link wins (best effort: the
+/// connection closes either way).
+async fn give_way<G>(conn: &mut Handshaking, theirs: Hello) -> Outcome<G> {
+    let _ = send(conn, |out| Step::Linked.encode(out)).await;
+    Outcome::Redundant(theirs)
 }
 
 fn unexpected(step: &Step) -> HandshakeError {
