@@ -21,6 +21,17 @@ use tokio::runtime::Runtime;
 /// Worker threads of the benchmark runtime: the CI machine has 2 cores.
 pub const WORKERS: usize = 2;
 
+/// The benchmark runtime's worker threads: [`WORKERS`], unless the
+/// environment variable `ACTOR_BENCH_WORKERS` gives another number (the
+/// remote benchmark's child process inherits it).
+pub fn workers() -> usize {
+    std::env::var("ACTOR_BENCH_WORKERS")
+        .ok()
+        .and_then(|w| w.parse().ok())
+        .filter(|&w| w > 0)
+        .unwrap_or(WORKERS)
+}
+
 /// Messages per iteration of the tell-throughput workload.
 pub const TELL_MESSAGES: u64 = 2_000_000;
 /// Actors per iteration of the spawn + stop workload.
@@ -34,7 +45,7 @@ pub const IDLE_ACTORS: usize = 100_000;
 /// Mailbox / channel capacity on both sides: actor-core's default.
 pub const CAPACITY: usize = actor_core::DEFAULT_MAILBOX_CAPACITY;
 
-/// A multi-thread tokio runtime with [`WORKERS`] workers.
+/// A multi-thread tokio runtime with [`workers()`] workers.
 ///
 /// # Panics
 /// If the runtime cannot be built.
@@ -45,7 +56,7 @@ pub fn runtime() -> Runtime {
         let _ = metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder();
     }
     tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(WORKERS)
+        .worker_threads(workers())
         .enable_all()
         .build()
         .expect("build the benchmark runtime")

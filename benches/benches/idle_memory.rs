@@ -76,7 +76,7 @@ fn main() {
     }
     // Run by `cargo bench` (with `--bench` and maybe a filter): measure
     // each variant in a process of its own.
-    println!("idle memory: {IDLE_ACTORS} idle actors, {} tokio workers", benches::WORKERS);
+    println!("idle memory: {IDLE_ACTORS} idle actors, {} tokio workers", benches::workers());
     let exe = std::env::current_exe().expect("own path");
     for variant in ["ours", "raw_tokio"] {
         let status = Command::new(&exe).args(["--variant", variant]).status().expect("run a variant");

@@ -22,6 +22,8 @@
 //! # one variant and workload, for a profiler (`--only ours|floor`,
 //! # `--workload one_way|asks|shared`, `--no-warm-up`); no table
 //! cargo bench -p benches --bench remote -- --rounds 1 --only ours --workload one_way
+//! # both processes on one tokio worker each instead of two
+//! ACTOR_BENCH_WORKERS=1 cargo bench -p benches --bench remote -- --workload one_way
 //! ```
 //!
 //! Figures: `docs/benchmarks.md`, section "Remote (actor-remote)".
@@ -86,7 +88,7 @@ fn main() {
         settings.asks,
         SENDERS,
         settings.messages / u64::from(SENDERS),
-        benches::WORKERS
+        benches::workers()
     );
     let mut rounds = Vec::new();
     for round in 1..=settings.rounds {
