@@ -18,7 +18,7 @@ use crate::membership::Membership;
 use crate::peer::{LinkState, Peer};
 use crate::shared_events::SharedEvents;
 use crate::tls::Tls;
-use crate::wire::handshake::Me;
+use crate::wire::handshake::{Hello, Me};
 
 pub(crate) struct Shared {
     pub(crate) system: ActorSystem,
@@ -111,12 +111,13 @@ impl Shared {
         self.peers.read().values().any(|peer| matches!(peer.state(), LinkState::Up(_)))
     }
 
-    /// Who dialed this node's live link to incarnation `incarnation` of
-    /// `node`, if it has one.
-    pub(crate) fn live_link(&self, node: NodeId, incarnation: u64) -> Option<NodeId> {
-        let peer = self.peer(node)?;
-        let live =
-            peer.incarnation == incarnation && !peer.is_gone() && matches!(peer.state(), LinkState::Up(_));
+    /// Who dialed this node's live link to the node incarnation that said
+    /// `hello`, if it has one.
+    pub(crate) fn live_link(&self, hello: &Hello) -> Option<NodeId> {
+        let peer = self.peer(hello.node)?;
+        let live = peer.incarnation == hello.incarnation
+            && !peer.is_gone()
+            && matches!(peer.state(), LinkState::Up(_));
         if live {
             peer.link_dialer()
         } else {

@@ -74,8 +74,7 @@ async fn dial(shared: &Arc<Shared>, addr: &str) -> Result<Arc<Peer>, ConnectErro
         };
         let mut conn = handshake::framed(io);
         let go = |theirs: &Hello| {
-            let live = || shared.live_link(theirs.node, theirs.incarnation);
-            shared.intents.dial((theirs.node, theirs.incarnation), live)
+            shared.intents.dial((theirs.node, theirs.incarnation), || shared.live_link(theirs))
         };
         let outcome = handshake::dial(&mut conn, &shared.me, &shared.config.secret, go).await?;
         Ok::<_, HandshakeError>((conn, outcome))
@@ -109,7 +108,7 @@ async fn wait_for_link(shared: &Arc<Shared>, hello: &Hello, addr: &str) -> Resul
     let deadline = tokio::time::Instant::now() + shared.config.handshake_timeout;
     let mut links = shared.links.subscribe();
     loop {
-        if shared.live_link(hello.node, hello.incarnation).is_some() {
+        if shared.live_link(hello).is_some() {
             if let Some(peer) = shared.peer(hello.node) {
                 return Ok(peer);
             }
@@ -165,8 +164,9 @@ async fn accept_one(shared: Arc<Shared>, tcp: Box<dyn Io>, remote: Option<Socket
         };
         let mut conn = handshake::framed(io);
         let go = |theirs: &Hello| {
-            let live = || shared.live_link(theirs.node, theirs.incarnation);
-            shared.intents.accept(shared.node(), (theirs.node, theirs.incarnation), live)
+            shared
+                .intents
+                .accept(shared.node(), (theirs.node, theirs.incarnation), || shared.live_link(theirs))
         };
         let outcome = handshake::accept(&mut conn, &shared.me, &shared.config.secret, go).await?;
         Ok::<_, HandshakeError>((conn, outcome))
@@ -215,20 +215,10 @@ fn establish(
     let peer = {
         let mut peers = shared.peers.write();
         match peers.get(&hello.node) {
-            Some(peer) if peer.incarnation == hello.incarnation && !peer.is_gone() => {
-                let peer = peer.clone();
-                if let (LinkState::Up(_), Some(current)) = (peer.state(), peer.link_dialer()) {
-                    // Both nodes dialed at once: both keep the link dialed by
-                    // the lower node id (or the newer one, if one node dialed
-                    // both: the older is broken and does not know it yet).
-                    let lower = shared.node().min(hello.node);
-                    if current != dialer && current == lower {
-                        tracing::debug!(peer = %hello.node, "dropping a duplicate link");
-                        return Some(peer);
-                    }
-                }
-                peer
-            }
+            // A live link it finds is one whose other end broke (the
+            // handshake kept two links dialed at once from both coming up,
+            // see `intents`): the new link replaces it.
+            Some(peer) if peer.incarnation == hello.incarnation && !peer.is_gone() => peer.clone(),
             existing => {
                 replaced = existing.cloned();
                 let max_frame = shared.config.max_frame.min(hello.max_frame as usize);
